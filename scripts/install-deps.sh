@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages m2vk needs to build, test and run on lavapipe.
+# Idempotent: does nothing when every package is already installed. Needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(
+  cmake make ninja-build g++ pkg-config
+  libvulkan-dev glslc glslang-tools glslang-dev spirv-tools
+  vulkan-validationlayers vulkan-tools mesa-vulkan-drivers
+  libzip-dev nlohmann-json3-dev libvkfft-dev libutf8proc-dev libgtest-dev
+  clang libclang-rt-14-dev
+)
+# Only for the Python baselines and fixture scripts (bench/, tools/make_fixtures.py).
+if [[ "${M2VK_WITH_TORCH:-0}" == 1 ]]; then
+  PACKAGES+=(python3-torch python3-numpy libopenblas0-pthread)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

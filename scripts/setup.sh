@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's first command: installs the Debian packages, builds m2vk (Release) and runs the
+# main job on the default Vulkan device.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DM2VK_BUILD_TESTS=OFF >/dev/null
+cmake --build build -j "$(nproc)"
+# Without a GPU driver, Mesa's lavapipe (CPU) is the Vulkan device.
+./build/tools/m2vk devices
