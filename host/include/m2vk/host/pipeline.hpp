@@ -1,0 +1,39 @@
+// Compute pipelines, created lazily from the embedded SPIR-V by Context::pipeline and cached
+// by (variant name, specialization constants).
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <bit>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace m2vk::host {
+
+// One specialization constant: `layout(constant_id = id) const ...` in GLSL. `value` holds the
+// 32 bits of a uint, int, bool (0/1) or float; use the helpers for the non-uint ones.
+struct SpecConstant {
+  std::uint32_t id = 0;
+  std::uint32_t value = 0;
+  static SpecConstant u32(std::uint32_t id, std::uint32_t v) { return {id, v}; }
+  static SpecConstant i32(std::uint32_t id, std::int32_t v) { return {id, std::bit_cast<std::uint32_t>(v)}; }
+  static SpecConstant f32(std::uint32_t id, float v) { return {id, std::bit_cast<std::uint32_t>(v)}; }
+  bool operator==(const SpecConstant&) const = default;
+};
+using SpecConstants = std::vector<SpecConstant>;
+
+// A ready pipeline. Owned by the Context's registry: references stay valid for the Context's
+// lifetime.
+struct Pipeline {
+  std::string variant;
+  SpecConstants spec;
+  VkPipeline pipeline = VK_NULL_HANDLE;
+  VkPipelineLayout layout = VK_NULL_HANDLE;
+  VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
+  std::uint32_t binding_count = 0;  // storage buffers at bindings 0..n-1 of set 0 (reflected)
+  std::uint32_t push_constant_size = 0;  // bytes of the shader's push-constant block (reflected)
+  std::uint32_t local_size[3] = {1, 1, 1};  // workgroup size after specialization (reflected)
+};
+
+}  // namespace m2vk::host

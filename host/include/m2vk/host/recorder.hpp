@@ -1,0 +1,121 @@
+// Command recording: dispatches, copies and fills into one command buffer, with barriers derived
+// from how each buffer range was last used, and optional named GPU timings.
+//
+//   auto rec = ctx.record();
+//   rec.dispatch(ctx.pipeline("saxpy"), {host::read(x), host::write(y)}, pc, {groups}, "saxpy");
+//   rec.submit_and_wait();
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "m2vk/host/buffer.hpp"
+#include "m2vk/host/pipeline.hpp"
+
+namespace m2vk::host {
+
+class Context;
+
+enum class Access { Read, Write, ReadWrite };
+
+// A storage-buffer binding and how the shader uses it (drives the automatic barriers).
+struct Binding {
+  BufferRange range;
+  Access access = Access::ReadWrite;
+};
+inline Binding read(const BufferRange& r) { return {r, Access::Read}; }
+inline Binding write(const BufferRange& r) { return {r, Access::Write}; }
+inline Binding read_write(const BufferRange& r) { return {r, Access::ReadWrite}; }
+
+struct Groups {
+  std::uint32_t x = 1, y = 1, z = 1;
+};
+
+// Number of workgroups of size `local` needed to cover `n` items.
+constexpr std::uint32_t div_up(std::uint64_t n, std::uint32_t local) {
+  return static_cast<std::uint32_t>((n + local - 1) / local);
+}
+
+struct DispatchTiming {
+  std::string name;
+  double ms = 0.0;
+};
+
+struct RecordOptions {
+  bool profile = false;  // timestamp every dispatch/copy/fill; read back with timings()
+};
+
+namespace detail {
+struct RecorderState;
+}
+
+class CommandRecorder {
+ public:
+  CommandRecorder(Context& ctx, RecordOptions options);
+  ~CommandRecorder();
+  CommandRecorder(CommandRecorder&&) noexcept;
+  CommandRecorder& operator=(CommandRecorder&&) noexcept;
+  CommandRecorder(const CommandRecorder&) = delete;
+  CommandRecorder& operator=(const CommandRecorder&) = delete;
+
+  // Records one dispatch. `bindings` fill bindings 0..n-1 (their count must match the shader);
+  // `push` holds the push-constant bytes (size must match the shader's block). Throws HostError
+  // for a binding larger than maxStorageBufferRange, a misaligned offset, a count mismatch or a
+  // group count over the device limit, each naming `name` and the sizes.
+  void dispatch(const Pipeline& pipeline, std::span<const Binding> bindings, std::span<const std::byte> push,
+                Groups groups, std::string_view name = {});
+  void dispatch(const Pipeline& pipeline, std::initializer_list<Binding> bindings, std::span<const std::byte> push,
+                Groups groups, std::string_view name = {}) {
+    dispatch(pipeline, std::span<const Binding>(bindings.begin(), bindings.size()), push, groups, name);
+  }
+  // Push constants given as a struct (e.g. m2vk::pc::SaxpyPC).
+  template <class PC, class = std::enable_if_t<std::is_trivially_copyable_v<PC> && !std::is_pointer_v<PC>>>
+  void dispatch(const Pipeline& pipeline, std::initializer_list<Binding> bindings, const PC& pc, Groups groups,
+                std::string_view name = {}) {
+    dispatch(pipeline, bindings, std::as_bytes(std::span<const PC, 1>(&pc, 1)), groups, name);
+  }
+  template <class PC, class = std::enable_if_t<std::is_trivially_copyable_v<PC> && !std::is_pointer_v<PC>>>
+  void dispatch(const Pipeline& pipeline, std::span<const Binding> bindings, const PC& pc, Groups groups,
+                std::string_view name = {}) {
+    dispatch(pipeline, bindings, std::as_bytes(std::span<const PC, 1>(&pc, 1)), groups, name);
+  }
+
+  // Copies src.size bytes from src to dst (dst.size must be >= src.size).
+  void copy(const BufferRange& src, const BufferRange& dst, std::string_view name = "copy");
+  // Fills the range with a 32-bit pattern (size and offset multiples of 4).
+  void fill(const BufferRange& dst, std::uint32_t value, std::string_view name = "fill");
+  // Full memory barrier between everything before and after (rarely needed: barriers are automatic).
+  void barrier();
+  // For work recorded by foreign code straight into command_buffer() (e.g. VkFFT): declares the
+  // ranges it will access, so a barrier is inserted before it and later work waits for it.
+  void external_access(std::span<const Binding> bindings);
+  void external_access(std::initializer_list<Binding> bindings) {
+    external_access(std::span<const Binding>(bindings.begin(), bindings.size()));
+  }
+  VkCommandBuffer command_buffer() const;
+
+  // Ends recording, submits to the compute queue and waits. The recorder is then finished: it
+  // cannot record more, and timings() is available. Throws VulkanError (e.g. device lost).
+  void submit_and_wait();
+  bool submitted() const;
+  std::size_t dispatch_count() const;
+
+  // {name, ms} for each dispatch/copy/fill in record order, when recorded with profile = true on
+  // a device with timestamps (empty otherwise). Valid after submit_and_wait.
+  std::vector<DispatchTiming> timings() const;
+  bool profiling() const;
+
+ private:
+  std::unique_ptr<detail::RecorderState> s_;
+};
+
+}  // namespace m2vk::host
