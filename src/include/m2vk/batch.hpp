@@ -1,0 +1,34 @@
+// A tokenized batch and the outputs of one forward pass; shared by the CPU reference and the GPU
+// path.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "m2vk/config.hpp"
+#include "m2vk/tensor.hpp"
+
+namespace m2vk {
+
+// B rows of the same padded length L, row-major (B, L).
+struct Batch {
+  int64_t batch = 0;
+  int64_t length = 0;
+  std::vector<int32_t> input_ids;       // in [0, vocab_size)
+  std::vector<int32_t> token_type_ids;  // in [0, type_vocab_size); empty = all zeros
+  std::vector<int32_t> attention_mask;  // 0/1; empty = all ones (used only by the pool_all pooler)
+
+  // Throws std::invalid_argument naming the array, row, position and value at fault (wrong sizes,
+  // ids out of range, L > the model's maximum length, L == 0).
+  void validate(const ModelConfig& config) const;
+  // Longest length this model can run: min(max_position_embeddings (if used), long_conv_l_max).
+  static int64_t max_length(const ModelConfig& config);
+};
+
+struct ForwardResult {
+  FloatTensor last_hidden_state;  // (B, L, H)
+  FloatTensor pooled;             // (B, H): pooler output = sentence embedding; empty without a pooler
+  FloatTensor logits;             // (B, C): classifier models only, else empty
+};
+
+}  // namespace m2vk
