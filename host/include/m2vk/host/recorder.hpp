@@ -56,7 +56,18 @@ struct RecordOptions {
 
 namespace detail {
 struct RecorderState;
+template <class T>
+struct is_span : std::false_type {};
+template <class T, std::size_t N>
+struct is_span<std::span<T, N>> : std::true_type {};
+// Types accepted as a push-constant struct: plain data, not pointers or byte spans.
+template <class PC>
+constexpr bool push_struct_v = std::is_trivially_copyable_v<PC> && !std::is_pointer_v<PC> && !is_span<PC>::value;
+template <class PC>
+std::span<const std::byte> push_bytes(const PC& pc) {
+  return {reinterpret_cast<const std::byte*>(&pc), sizeof(PC)};
 }
+}  // namespace detail
 
 class CommandRecorder {
  public:
@@ -78,15 +89,15 @@ class CommandRecorder {
     dispatch(pipeline, std::span<const Binding>(bindings.begin(), bindings.size()), push, groups, name);
   }
   // Push constants given as a struct (e.g. m2vk::pc::SaxpyPC).
-  template <class PC, class = std::enable_if_t<std::is_trivially_copyable_v<PC> && !std::is_pointer_v<PC>>>
+  template <class PC, class = std::enable_if_t<detail::push_struct_v<PC>>>
   void dispatch(const Pipeline& pipeline, std::initializer_list<Binding> bindings, const PC& pc, Groups groups,
                 std::string_view name = {}) {
-    dispatch(pipeline, bindings, std::as_bytes(std::span<const PC, 1>(&pc, 1)), groups, name);
+    dispatch(pipeline, bindings, detail::push_bytes(pc), groups, name);
   }
-  template <class PC, class = std::enable_if_t<std::is_trivially_copyable_v<PC> && !std::is_pointer_v<PC>>>
+  template <class PC, class = std::enable_if_t<detail::push_struct_v<PC>>>
   void dispatch(const Pipeline& pipeline, std::span<const Binding> bindings, const PC& pc, Groups groups,
                 std::string_view name = {}) {
-    dispatch(pipeline, bindings, std::as_bytes(std::span<const PC, 1>(&pc, 1)), groups, name);
+    dispatch(pipeline, bindings, detail::push_bytes(pc), groups, name);
   }
 
   // Copies src.size bytes from src to dst (dst.size must be >= src.size).
@@ -108,6 +119,8 @@ class CommandRecorder {
   void submit_and_wait();
   bool submitted() const;
   std::size_t dispatch_count() const;
+  // Barriers inserted so far (automatic and explicit): lets tests check the hazard tracking.
+  std::size_t barrier_count() const;
 
   // {name, ms} for each dispatch/copy/fill in record order, when recorded with profile = true on
   // a device with timestamps (empty otherwise). Valid after submit_and_wait.

@@ -1,0 +1,59 @@
+// Internal: pipelines keyed by (variant, specialization constants), created lazily from the
+// embedded SPIR-V, with one descriptor-set/pipeline layout per (bindings, push size) and a
+// VkPipelineCache persisted to disk.
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "m2vk/host/device_info.hpp"
+#include "m2vk/host/pipeline.hpp"
+#include "spirv_reflect.hpp"
+
+namespace m2vk::host::detail {
+
+class PipelineRegistry {
+ public:
+  PipelineRegistry(VkDevice device, VkPhysicalDevice physical, const DeviceInfo& info, bool push_descriptor,
+                   std::filesystem::path cache_file, bool persist);
+  ~PipelineRegistry();
+  PipelineRegistry(const PipelineRegistry&) = delete;
+  PipelineRegistry& operator=(const PipelineRegistry&) = delete;
+
+  const Pipeline& get(std::string_view variant, const SpecConstants& spec);
+  void save_cache();  // throws HostError when the file cannot be written
+  const std::filesystem::path& cache_file() const { return cache_file_; }
+  std::size_t loaded_bytes() const { return loaded_bytes_; }
+
+ private:
+  struct Layout {
+    VkDescriptorSetLayout set = VK_NULL_HANDLE;
+    VkPipelineLayout pipeline = VK_NULL_HANDLE;
+  };
+  const Layout& layout(std::uint32_t bindings, std::uint32_t push_size);
+  void load_cache();
+
+  VkDevice device_;
+  VkPhysicalDeviceProperties props_{};
+  const DeviceInfo& info_;
+  bool push_descriptor_;
+  std::filesystem::path cache_file_;
+  bool persist_;
+  std::size_t loaded_bytes_ = 0;
+  VkPipelineCache cache_ = VK_NULL_HANDLE;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, Layout> layouts_;
+  std::map<std::string, ShaderReflection> reflections_;
+  std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
+};
+
+// Writes bytes to path through a temporary file in the same folder and a rename, so readers
+// never see a partial file. Throws HostError naming the path.
+void write_file_atomically(const std::filesystem::path& path, const void* data, std::size_t size);
+
+}  // namespace m2vk::host::detail

@@ -1,0 +1,194 @@
+#version 450
+// C = epilogue(A * W^T + bias), fp32: dense and Monarch block-diagonal linear layers
+// (layouts in include/pc/gemm.h, choices in src/ops/README-layer-ops.md).
+//
+// Shaped for lavapipe, where every storage-buffer load instruction costs tens of cycles whatever
+// its width and barriers are expensive: no shared memory, each invocation keeps a TM x TN tile of
+// outputs in registers and reads 4 consecutive k per load, so one load feeds 4*TM or 4*TN FMAs.
+//
+// Variant defines (shaders/variants/gemm.cmake):
+//   A_LOAD  0: scalar loads, any strides; 1: vec4 along k (a_sc == 1); 2: vec4 along m (a_sr == 1)
+//   W_VEC4  1: weight rows read as vec4 (K % 4 == 0); 0: scalar (any K)
+//   EPI     0: bias only; 1: GELU; 2: tanh; 3: + residual R (same layout as C)
+//   GLU     1: out[m, j] = GELU(gate) * value with gate = column j, value = column j + glu_half
+#include "activations.glsl"
+#include "pc/gemm.h"
+
+#ifndef GLU
+#define GLU 0
+#endif
+#if GLU
+#define TM 8
+#define TN 4
+#else
+#define TM 16
+#define TN 8
+#endif
+#define LX 8
+#define LY 8
+#define BN (LX * TN)
+#define BM (LY * TM)
+
+layout(local_size_x = LX, local_size_y = LY) in;
+
+#if A_LOAD == 0
+layout(std430, binding = 0) readonly buffer ABuf { float a[]; };
+#else
+layout(std430, binding = 0) readonly buffer ABuf { vec4 a[]; };
+#endif
+#if W_VEC4
+layout(std430, binding = 1) readonly buffer WBuf { vec4 w[]; };
+#else
+layout(std430, binding = 1) readonly buffer WBuf { float w[]; };
+#endif
+layout(std430, binding = 2) readonly buffer BiasBuf { float bias[]; };
+layout(std430, binding = 3) writeonly buffer CBuf { float c[]; };
+#if EPI == 3
+layout(std430, binding = 4) readonly buffer RBuf { float r[]; };
+#endif
+M2VK_PUSH_CONSTANT_BLOCK(GemmPC, M2VK_PC_GEMM)
+
+uint rows_base;  // first row of this invocation's tile
+uint batch;
+
+// av[i] = A[row i of the tile][k .. k+3] of the input chunk starting at column `kchunk`.
+void load_a(uint kchunk, uint k, out vec4 av[TM]) {
+  uint base = pc.a_off + batch * pc.a_sb + kchunk * pc.a_sc;
+#if A_LOAD == 2
+  // vec4 along m: the host guarantees M % 4 == 0 and 4-aligned offsets, so a group of four rows
+  // is either entirely valid or entirely past M (then it re-reads the last group).
+  for (uint g = 0; g < TM / 4; g++) {
+    uint row = min(rows_base + 4 * g, pc.M - 4);
+    vec4 v0 = a[(base + row + (k + 0) * pc.a_sc) / 4];
+    vec4 v1 = a[(base + row + (k + 1) * pc.a_sc) / 4];
+    vec4 v2 = a[(base + row + (k + 2) * pc.a_sc) / 4];
+    vec4 v3 = a[(base + row + (k + 3) * pc.a_sc) / 4];
+    av[4 * g + 0] = vec4(v0.x, v1.x, v2.x, v3.x);
+    av[4 * g + 1] = vec4(v0.y, v1.y, v2.y, v3.y);
+    av[4 * g + 2] = vec4(v0.z, v1.z, v2.z, v3.z);
+    av[4 * g + 3] = vec4(v0.w, v1.w, v2.w, v3.w);
+  }
+#else
+  for (uint i = 0; i < TM; i++) {
+    uint row = min(rows_base + i, pc.M - 1);  // rows past M compute garbage that is never stored
+#if A_LOAD == 1
+    av[i] = a[(base + row * pc.a_sr) / 4 + k / 4];
+#else
+    uint rb = base + row * pc.a_sr;
+    for (uint kk = 0; kk < 4; kk++) {
+      // past K (only when K % 4 != 0): read a valid element, then zero it
+      uint kc = min(k + kk, pc.K - 1);
+      av[i][kk] = (k + kk < pc.K) ? a[rb + kc * pc.a_sc] : 0.0;
+    }
+#endif
+  }
+#endif
+}
+
+// W[wrow][k .. k+3]
+vec4 load_w(uint wrow, uint k) {
+#if W_VEC4
+  return w[(wrow * pc.K) / 4 + k / 4];
+#else
+  vec4 v;
+  for (uint kk = 0; kk < 4; kk++) {
+    uint kc = min(k + kk, pc.K - 1);
+    v[kk] = (k + kk < pc.K) ? w[wrow * pc.K + kc] : 0.0;
+  }
+  return v;
+#endif
+}
+
+float dot4(vec4 x, vec4 y, float acc) { return fma(x.w, y.w, fma(x.z, y.z, fma(x.y, y.y, fma(x.x, y.x, acc)))); }
+
+void main() {
+  uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
+  uint seg = gl_WorkGroupID.x / pc.tiles_per_seg;
+  uint tile = gl_WorkGroupID.x % pc.tiles_per_seg;
+  batch = gl_WorkGroupID.z;
+  rows_base = gl_WorkGroupID.y * BM + ty * TM;
+
+  // Output columns of this invocation: tx + LX * j inside the tile (interleaved so the lanes of
+  // a subgroup cover neighbouring columns).
+  uint col_in_seg[TN];
+  for (uint j = 0; j < TN; j++) col_in_seg[j] = tile * BN + tx + LX * j;
+  uint seg_first = seg * pc.seg_width;
+
+#if GLU
+  // Gate column j and value column j + I may sit in different blocks, hence different input
+  // chunks; the host cuts segments so that each workgroup sees one block for each.
+  uint gate_blk = seg_first / pc.N;
+  uint val_blk = (seg_first + pc.glu_half) / pc.N;
+  float accg[TM][TN], accv[TM][TN];
+  for (uint i = 0; i < TM; i++)
+    for (uint j = 0; j < TN; j++) {
+      accg[i][j] = 0.0;
+      accv[i][j] = 0.0;
+    }
+  uint grow[TN], vrow[TN];
+  for (uint j = 0; j < TN; j++) {
+    grow[j] = seg_first + min(col_in_seg[j], pc.seg_width - 1);
+    vrow[j] = grow[j] + pc.glu_half;
+  }
+  for (uint k = 0; k < pc.K; k += 4) {
+    vec4 ag[TM], avv[TM], bg[TN], bv[TN];
+    load_a(gate_blk * pc.K, k, ag);
+    load_a(val_blk * pc.K, k, avv);
+    for (uint j = 0; j < TN; j++) {
+      bg[j] = load_w(grow[j], k);
+      bv[j] = load_w(vrow[j], k);
+    }
+    for (uint i = 0; i < TM; i++)
+      for (uint j = 0; j < TN; j++) {
+        accg[i][j] = dot4(ag[i], bg[j], accg[i][j]);
+        accv[i][j] = dot4(avv[i], bv[j], accv[i][j]);
+      }
+  }
+  for (uint i = 0; i < TM; i++) {
+    uint row = rows_base + i;
+    if (row >= pc.M) break;
+    for (uint j = 0; j < TN; j++) {
+      if (col_in_seg[j] >= pc.seg_width) continue;
+      float g = accg[i][j], v = accv[i][j];
+      if (pc.has_bias != 0) {
+        g += bias[grow[j]];
+        v += bias[vrow[j]];
+      }
+      uint col = seg_first + col_in_seg[j];
+      c[pc.c_off + batch * pc.c_sb + row * pc.c_sr + col * pc.c_sc] = m2vk_gelu(g) * v;
+    }
+  }
+#else
+  uint blk = seg;  // one segment per block
+  float acc[TM][TN];
+  for (uint i = 0; i < TM; i++)
+    for (uint j = 0; j < TN; j++) acc[i][j] = 0.0;
+  uint wrow[TN];
+  for (uint j = 0; j < TN; j++) wrow[j] = blk * pc.N + min(col_in_seg[j], pc.N - 1);
+  for (uint k = 0; k < pc.K; k += 4) {
+    vec4 av[TM], bv[TN];
+    load_a(blk * pc.K, k, av);
+    for (uint j = 0; j < TN; j++) bv[j] = load_w(wrow[j], k);
+    for (uint i = 0; i < TM; i++)
+      for (uint j = 0; j < TN; j++) acc[i][j] = dot4(av[i], bv[j], acc[i][j]);
+  }
+  for (uint i = 0; i < TM; i++) {
+    uint row = rows_base + i;
+    if (row >= pc.M) break;
+    for (uint j = 0; j < TN; j++) {
+      if (col_in_seg[j] >= pc.N) continue;
+      float x = acc[i][j];
+      if (pc.has_bias != 0) x += bias[wrow[j]];
+      uint idx = pc.c_off + batch * pc.c_sb + row * pc.c_sr + wrow[j] * pc.c_sc;
+#if EPI == 1
+      x = m2vk_gelu(x);
+#elif EPI == 2
+      x = m2vk_tanh(x);
+#elif EPI == 3
+      x += r[pc.r_off + batch * pc.c_sb + row * pc.c_sr + wrow[j] * pc.c_sc];
+#endif
+      c[idx] = x;
+    }
+  }
+#endif
+}

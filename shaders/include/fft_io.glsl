@@ -1,0 +1,80 @@
+// Buffers, input fetch and output epilogue shared by the FFT convolution passes.
+// Every pass declares the same binding numbers (one descriptor set layout for the op):
+//   0 x   (conv: the input signal; kernel mode: kf, the forward filter, (C, filt_sc))
+//   1 a   (conv: the pre-gate;     kernel mode: kr, the reverse filter, (C, filt_sc))
+//   2 g   post-gate                 3 out  output (read too when ACCUM)
+//   4 spec  filter spectra (vec2)   5 d    skip gains D (C)
+//   6 scratch (vec2): four-step intermediate, M complex values per row of this dispatch
+#ifndef M2VK_FFT_IO_GLSL
+#define M2VK_FFT_IO_GLSL
+#include "pc/fft_conv.h"
+
+M2VK_PUSH_CONSTANT_BLOCK(FftConvPC, M2VK_PC_FFT_CONV)
+
+layout(std430, binding = 0) readonly buffer XBuf { float x_data[]; };
+layout(std430, binding = 1) readonly buffer ABuf { float a_data[]; };
+layout(std430, binding = 2) readonly buffer GBuf { float g_data[]; };
+layout(std430, binding = 3) buffer OutBuf { float out_data[]; };
+#ifdef FFT_SPECTRUM_MODE
+layout(std430, binding = 4) writeonly buffer SpecBuf { vec2 spec_data[]; };
+#else
+layout(std430, binding = 4) readonly buffer SpecBuf { vec2 spec_data[]; };
+#endif
+layout(std430, binding = 5) readonly buffer DBuf { float d_data[]; };
+layout(std430, binding = 6) buffer ScratchBuf { vec2 scratch_data[]; };
+
+uint row_batch(uint row) { return row / pc.channels; }
+uint row_channel(uint row) { return row - row_batch(row) * pc.channels; }
+
+uint in_index(uint row, uint t) {
+  uint b = row_batch(row), c = row - b * pc.channels;
+  return b * pc.in_sb + c * pc.in_sc + t * pc.in_st;
+}
+uint out_index(uint row, uint t) {
+  uint b = row_batch(row), c = row - b * pc.channels;
+  return pc.out_off + b * pc.out_sb + c * pc.out_sc + t * pc.out_st;
+}
+
+// The (pre-gated) input x[row, t], zero beyond L.
+float fetch_signal(uint row, uint t) {
+  if (t >= pc.len) return 0.0;
+  uint i = in_index(row, t);
+  float v = x_data[pc.x_off + i];
+  if ((pc.flags & M2VK_FFT_PREGATE) != 0u) v *= a_data[pc.a_off + i];
+  return v;
+}
+
+// The combined kernel K[c, t] of FFT size N: kf[c, t] for t < L, kr[c, d - 1] at t = N - d
+// for d = 1 .. L-1 when bidirectional, zero elsewhere (architecture doc 3.5).
+float fetch_kernel(uint c, uint t) {
+  if (t < pc.len) return x_data[pc.x_off + c * pc.filt_sc + t];
+  if ((pc.flags & M2VK_FFT_BIDIR) != 0u && t > pc.n - pc.len) return a_data[pc.a_off + c * pc.filt_sc + (pc.n - t - 1u)];
+  return 0.0;
+}
+
+// The row's value at t of the half-length packing z[m] = v[2m] + i v[2m+1].
+vec2 fetch_packed(uint row, uint m) {
+#ifdef FFT_SPECTRUM_MODE
+  return vec2(fetch_kernel(row, 2u * m), fetch_kernel(row, 2u * m + 1u));
+#else
+  return vec2(fetch_signal(row, 2u * m), fetch_signal(row, 2u * m + 1u));
+#endif
+}
+
+// out[row, t] = ((conv + D[c] x) * g) (+ out) for t < L.
+void store_output(uint row, uint t, float conv) {
+  if (t >= pc.len) return;
+  float y = conv;
+  uint i = in_index(row, t);
+  if ((pc.flags & M2VK_FFT_HAS_D) != 0u) {
+    float xv = x_data[pc.x_off + i];
+    if ((pc.flags & M2VK_FFT_PREGATE) != 0u) xv *= a_data[pc.a_off + i];
+    y += d_data[row_channel(row)] * xv;
+  }
+  if ((pc.flags & M2VK_FFT_POSTGATE) != 0u) y *= g_data[pc.g_off + i];
+  uint o = out_index(row, t);
+  if ((pc.flags & M2VK_FFT_ACCUM) != 0u) y += out_data[o];
+  out_data[o] = y;
+}
+
+#endif  // M2VK_FFT_IO_GLSL

@@ -1,0 +1,17 @@
+# FFT long convolution (src/ops/fft_conv*.cpp). FFT_SMEM = complex values in shared memory
+# (8 bytes each): s4096 needs 32 KiB (lavapipe, NVIDIA, AMD), s2048 16 KiB (Vulkan's minimum).
+foreach(smem 4096 2048)
+  set(d FFT_SMEM=${smem} FFT_WG=256)
+  m2vk_shader(NAME fft_conv_single_s${smem} SOURCE fft_conv_single.comp DEFINES ${d})
+  m2vk_shader(NAME fft_spectrum_single_s${smem} SOURCE fft_conv_single.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
+  m2vk_shader(NAME fft_cols_fwd_s${smem} SOURCE fft_conv_cols_fwd.comp DEFINES ${d})
+  m2vk_shader(NAME fft_cols_fwd_kernel_s${smem} SOURCE fft_conv_cols_fwd.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
+  m2vk_shader(NAME fft_rows_conv_s${smem} SOURCE fft_conv_rows.comp DEFINES ${d})
+  m2vk_shader(NAME fft_rows_spectrum_s${smem} SOURCE fft_conv_rows.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
+  m2vk_shader(NAME fft_cols_inv_s${smem} SOURCE fft_conv_cols_inv.comp DEFINES ${d})
+endforeach()
+# VkFFT baseline helpers (src/ops/vkfft_conv.cpp)
+m2vk_shader(NAME fft_vkfft_pack SOURCE fft_vkfft_pack.comp)
+m2vk_shader(NAME fft_vkfft_pack_kernel SOURCE fft_vkfft_pack.comp DEFINES FFT_SPECTRUM_MODE=1)
+m2vk_shader(NAME fft_vkfft_mul SOURCE fft_vkfft_mul.comp)
+m2vk_shader(NAME fft_vkfft_unpack SOURCE fft_vkfft_unpack.comp)

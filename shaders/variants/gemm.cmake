@@ -1,0 +1,16 @@
+# GEMMs (src/ops/gemm.cpp). A_LOAD: 0 scalar, 1 vec4 along k, 2 vec4 along m; W_VEC4: vec4
+# weight rows (needs K % 4 == 0, and so do the vec4 activation loads). EPI: 0 bias, 1 GELU,
+# 2 tanh, 3 residual add. GLU: fused gate (no EPI).
+foreach(mode "0;0" "0;1" "1;1" "2;1")
+  list(GET mode 0 a)
+  list(GET mode 1 w)
+  foreach(e 0 1 2 3)
+    m2vk_shader(NAME gemm_a${a}_w${w}_e${e} SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=${w} EPI=${e})
+  endforeach()
+  m2vk_shader(NAME gemm_glu_a${a}_w${w} SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=${w} EPI=0 GLU=1)
+endforeach()
+# Cooperative-matrix GEMM (fp16 inputs, fp32 accumulation). Compiled at build time so the
+# kernel stays valid SPIR-V; run only where resolve_precision() allows (gemm_precision.hpp).
+foreach(e 0 1 2 3)
+  m2vk_shader(NAME gemm_coopmat_e${e} SOURCE gemm_coopmat.comp DEFINES EPI=${e})
+endforeach()

@@ -1,0 +1,10 @@
+# The M2-BERT layer ops other than the GEMMs and the long convolution (src/ops/*.cpp).
+m2vk_shader(NAME layer_gelu SOURCE layer_activation.comp DEFINES ACT=0)
+m2vk_shader(NAME layer_tanh SOURCE layer_activation.comp DEFINES ACT=1)
+m2vk_shader(NAME layer_glu SOURCE layer_activation.comp DEFINES ACT=2)
+m2vk_shader(NAME layer_mul_add SOURCE layer_mul_add.comp)
+m2vk_shader(NAME layer_norm SOURCE layer_norm.comp DEFINES EMBED=0)
+m2vk_shader(NAME layer_embedding_norm SOURCE layer_norm.comp DEFINES EMBED=1)
+m2vk_shader(NAME layer_short_conv SOURCE layer_short_conv.comp DEFINES GATED=0)
+m2vk_shader(NAME layer_short_conv_gated SOURCE layer_short_conv.comp DEFINES GATED=1)
+m2vk_shader(NAME layer_mean_pool SOURCE layer_mean_pool.comp)
