@@ -1,0 +1,69 @@
+// FFT size -> kernel geometry: which shared-memory variant, single pass or four-step, and the
+// four-step split M = m1 * m2.
+#include <bit>
+#include <string>
+
+#include "m2vk/ops/fft_conv.hpp"
+
+namespace m2vk::ops {
+
+namespace {
+
+// Shared-memory variants compiled in shaders/variants/fft_conv.cmake (complex values; 8 bytes each).
+constexpr std::uint32_t kSmemVariants[] = {4096, 2048};
+
+std::uint32_t pick_smem(const host::Limits& limits) {
+  for (std::uint32_t s : kSmemVariants)
+    if (std::uint64_t(s) * 8 <= limits.max_shared_memory) return s;
+  throw FftConvError("FFT convolution: device shared memory " + std::to_string(limits.max_shared_memory) +
+                     " bytes is below the smallest kernel variant (" + std::to_string(kSmemVariants[1] * 8) +
+                     " bytes)");
+}
+
+}  // namespace
+
+std::uint32_t fft_size_for(std::uint32_t len) {
+  if (len == 0) throw FftConvError("fft_size_for: length 0");
+  if (len > (1u << 30)) throw FftConvError("fft_size_for: length " + std::to_string(len) + " too large");
+  return std::bit_ceil(2 * len);
+}
+
+std::uint32_t fft_max_size(const host::Limits& limits) {
+  std::uint64_t smem = pick_smem(limits);
+  // four-step: m2 = smem/2 per row pass, m1 <= smem columns' length, so M <= smem^2 / 2;
+  // one row of scratch (M complex) must fit one binding.
+  std::uint64_t m = smem * smem / 2;
+  while (m * 8 > limits.max_storage_range) m /= 2;
+  return static_cast<std::uint32_t>(2 * m);
+}
+
+FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t max_single) {
+  if (n < 2 || !std::has_single_bit(n))
+    throw FftConvError("FFT convolution: FFT size " + std::to_string(n) + " is not a power of two >= 2");
+  std::uint32_t max_n = fft_max_size(limits);
+  if (n > max_n)
+    throw FftConvError("FFT convolution: FFT size " + std::to_string(n) + " exceeds the largest this device supports (" +
+                       std::to_string(max_n) + ")");
+  FftPlan p;
+  p.n = n;
+  p.smem = pick_smem(limits);
+  std::uint32_t m = n / 2;
+  std::uint32_t single_limit = p.smem;
+  if (max_single != 0) single_limit = std::min(single_limit, std::max<std::uint32_t>(max_single, 4));
+  if (m <= single_limit) {
+    p.m1 = 1;
+    p.m2 = m;
+    p.cols = 0;
+    return p;
+  }
+  // The row pass holds two rows of m2 in shared memory; longer rows mean fewer, longer
+  // column FFTs and wider column tiles (coalesced loads).
+  p.m2 = std::min(p.smem / 2, single_limit / 2);
+  p.m1 = m / p.m2;
+  p.cols = std::min(p.smem / p.m1, p.m2);
+  if (p.cols == 0 || p.m1 < 2)
+    throw FftConvError("FFT convolution: no four-step split for FFT size " + std::to_string(n));
+  return p;
+}
+
+}  // namespace m2vk::ops

@@ -1,0 +1,202 @@
+// GPU FFT long convolution (M2-BERT's Hyena long conv, architecture doc 3.3.1 and 3.5), fused
+// with the D skip term and the gating multiplies around it.
+//
+// For every row (b, c) of a (B, C, L) signal x:
+//   xg[t]   = x[b,c,t] * a[b,c,t]                       (a: optional pre-gate, else 1)
+//   conv[t] = sum_{s<=t} kf[c,t-s] xg[s] + sum_{s>t} kr[c,s-t-1] xg[s]   (kr: bidirectional only)
+//   y[t]    = (conv[t] + D[c] xg[t]) * g[b,c,t]          (D, g optional)
+//   out[b,c,t] = y[t]   or   out[b,c,t] += y[t]         (accumulate)
+// so the M2 mixer  m_in = (LongConv1(x1*v) + D1*x1*v) * x2 + LongConv2(u) + D2*u  is two calls:
+//   1. out = LongConv2(u) + D2*u                    (x = u read token-major (B, L, H))
+//   2. out += (LongConv1(v*x1) + D1*v*x1) * x2      (x = v, a = x1, g = x2 channel-major (B, H, L))
+// with `out` token-major (B, L, H), the layout the out-projection GEMM reads.
+//
+// Layout: every tensor is a FftTensor view: element (b, c, t) at float index b*sb + c*sc + t*st
+// from the start of its range, so channel-major (B, C, L) and token-major (B, L, C) tensors are
+// read and written in place, without transposes. x, a and g must share strides (not ranges).
+//
+// Algorithm (src/ops/README-fft.md): FFT size N >= 2L (power of two), real rows through the
+// half-length complex trick (N/2-point complex FFTs), radix-4/2 Stockham FFTs in shared memory.
+// When N/2 fits one workgroup's shared memory the whole op is ONE dispatch (load, FFT, multiply by
+// the filter spectrum, inverse FFT, epilogue); larger N use a three-pass four-step decomposition
+// (columns -> rows with the spectrum product -> inverse columns) through a scratch buffer, with
+// the transposes folded into the passes' loads and stores.
+//
+// Filter spectra (FFT of the combined kernel K of size N, times 1/N) are computed on the GPU once
+// per (filter, N) and kept by SpectrumCache within a byte budget.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "m2vk/host/host.hpp"
+
+namespace m2vk::ops {
+
+// Bad arguments to the FFT convolution ops (shapes, sizes, strides, device limits).
+struct FftConvError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A (B, C, L) float tensor inside a buffer: element (b, c, t) at float index
+// b*sb + c*sc + t*st from range.offset. Strides are in floats.
+struct FftTensor {
+  host::BufferRange range;
+  std::uint64_t sb = 0, sc = 0, st = 1;
+
+  // Contiguous (B, C, L): the short conv's x1, x2, v.
+  static FftTensor channel_major(const host::BufferRange& r, std::uint32_t channels, std::uint32_t len) {
+    return {r, std::uint64_t(channels) * len, len, 1};
+  }
+  // Contiguous (B, L, C): the layer input u, the mixer output.
+  static FftTensor token_major(const host::BufferRange& r, std::uint32_t channels, std::uint32_t len) {
+    return {r, std::uint64_t(channels) * len, 1, channels};
+  }
+};
+
+enum class FftBackend {
+  Ours,   // the fused kernels of this file
+  VkFFT,  // VkFFT R2C + our pointwise product + VkFFT C2R (baseline / cross-check)
+};
+
+// Smallest power-of-two FFT size that gives the exact linear convolution of length len (>= 2).
+std::uint32_t fft_size_for(std::uint32_t len);
+
+// How a transform of size N runs on a device (fft_conv_plan.cpp).
+struct FftPlan {
+  std::uint32_t n = 0;      // FFT size (real points)
+  std::uint32_t m1 = 1;     // four-step rows; 1 = single pass
+  std::uint32_t m2 = 0;     // four-step columns (single pass: N/2)
+  std::uint32_t cols = 0;   // columns per workgroup in the column passes
+  std::uint32_t smem = 0;   // complex values of shared memory per workgroup (variant suffix)
+  bool single_pass() const { return m1 == 1; }
+  std::uint32_t half() const { return n / 2; }
+};
+
+// The plan for FFT size n on a device with these limits. Throws FftConvError when n is not a
+// power of two >= 2 or exceeds what the kernels support there (largest: fft_max_size()).
+// max_single (test hook, 0 = off): run N/2 > max_single through the four-step passes with rows
+// of at most max_single / 2, so small sizes exercise every multi-pass code path.
+FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t max_single = 0);
+// Largest FFT size make_fft_plan accepts on this device.
+std::uint32_t fft_max_size(const host::Limits& limits);
+
+// Filter spectra of C channels at FFT size N on the GPU: C * N/2 complex values (8 bytes each)
+// in the plan's layout (single pass: natural order k; four-step: [k1][k2] with k = k1 + m1*k2;
+// slot 0 packs the two real bins K[0] and K[N/2]), already scaled by 1/N. VkFFT spectra use
+// VkFFT's R2C layout, C * (N/2 + 1) complex values, unscaled.
+struct FilterSpectrum {
+  FftBackend backend = FftBackend::Ours;
+  FftPlan plan;
+  std::uint32_t channels = 0;
+  std::uint32_t len = 0;       // filter length L the spectrum was built from
+  bool bidirectional = false;
+  host::Buffer buffer;
+  std::uint64_t bytes() const { return buffer.size(); }
+};
+
+// The filters of one Hyena filter at length L: kf, kr (C, filt_stride) channel-major; the first
+// L values of each row are used (filters of a shorter length are prefixes of longer ones, so a
+// table computed for Lmax serves every L).
+struct FilterInput {
+  host::BufferRange kf;
+  std::optional<host::BufferRange> kr;  // absent: causal (unidirectional)
+  std::uint32_t channels = 0;
+  std::uint32_t len = 0;
+  std::uint32_t stride = 0;  // floats between channel rows; 0 = len
+};
+
+struct FftConvArgs {
+  std::uint32_t batch = 1, channels = 0, len = 0;
+  FftTensor x;
+  std::optional<FftTensor> pregate;   // a
+  std::optional<FftTensor> postgate;  // g
+  FftTensor out;
+  bool accumulate = false;
+  std::optional<host::BufferRange> d;  // (C) skip gains
+  const FilterSpectrum* spectrum = nullptr;  // from FftConv::spectrum / SpectrumCache
+};
+
+class VkFftConv;  // vkfft_conv.hpp
+
+// Keeps spectra by (key, N, backend) within a byte budget, least recently used evicted first.
+// Entries are shared_ptrs: an evicted spectrum stays alive while a caller holds it (keep it until
+// the recorder that uses it has been submitted).
+class SpectrumCache {
+ public:
+  explicit SpectrumCache(std::uint64_t budget_bytes) : budget_(budget_bytes) {}
+  std::shared_ptr<const FilterSpectrum> find(const std::string& key, std::uint32_t n, FftBackend backend);
+  // Inserts, then evicts least recently used entries (never the new one) until within budget.
+  void insert(const std::string& key, std::shared_ptr<const FilterSpectrum> spectrum);
+  std::uint64_t bytes() const { return bytes_; }
+  std::uint64_t budget() const { return budget_; }
+  std::size_t size() const { return entries_.size(); }
+  std::uint64_t evictions() const { return evictions_; }
+  void clear();
+
+ private:
+  struct Entry {
+    std::string key;
+    std::uint32_t n;
+    FftBackend backend;
+    std::shared_ptr<const FilterSpectrum> spectrum;
+  };
+  std::uint64_t budget_;
+  std::uint64_t bytes_ = 0;
+  std::uint64_t evictions_ = 0;
+  std::list<Entry> entries_;  // front = most recently used
+};
+
+struct FftConvOptions {
+  FftBackend backend = FftBackend::Ours;
+  std::uint64_t spectrum_budget_bytes = 1ull << 30;
+  std::uint32_t max_single = 0;  // test hook passed to make_fft_plan
+};
+
+// The op. Owns the four-step scratch buffer, the spectrum cache and (VkFFT backend) the plans.
+// Everything is recorded into the caller's recorder; nothing is submitted here.
+class FftConv {
+ public:
+  FftConv(host::Context& ctx, FftConvOptions options = {});
+  ~FftConv();
+  FftConv(const FftConv&) = delete;
+  FftConv& operator=(const FftConv&) = delete;
+
+  FftBackend backend() const { return options_.backend; }
+  SpectrumCache& cache() { return cache_; }
+
+  // The spectrum of `filter` at FFT size n (0: fft_size_for(filter.len)) from the cache, or
+  // recorded into rec (the filter buffers must then hold their values when rec is submitted)
+  // and cached under `key`. key names the filter (e.g. "layer3.filter_fn2"); the same key must
+  // always mean the same filter values.
+  std::shared_ptr<const FilterSpectrum> spectrum(host::CommandRecorder& rec, const std::string& key,
+                                                 const FilterInput& filter, std::uint32_t n = 0);
+  // The same without the cache: always records a new spectrum.
+  std::shared_ptr<FilterSpectrum> compute_spectrum(host::CommandRecorder& rec, const FilterInput& filter,
+                                                   std::uint32_t n = 0);
+
+  // Records the convolution. Throws FftConvError for inconsistent arguments (names the field).
+  void record(host::CommandRecorder& rec, const FftConvArgs& args);
+
+  // Names of the pipeline variants the backend uses for FFT size n (for warm-up / timing).
+  void warm_up(std::uint32_t n);
+
+ private:
+  host::BufferRange scratch(std::uint64_t bytes);
+  void record_ours(host::CommandRecorder& rec, const FftConvArgs& args);
+
+  host::Context& ctx_;
+  FftConvOptions options_;
+  SpectrumCache cache_;
+  host::Buffer scratch_;
+  std::vector<host::Buffer> retired_scratch_;  // may still be used by recorded, unsubmitted work
+  std::unique_ptr<VkFftConv> vkfft_;
+};
+
+}  // namespace m2vk::ops

@@ -1,0 +1,248 @@
+// VkFFT backend of FftConv (see vkfft_conv.hpp): pack -> VkFFT R2C -> product -> VkFFT C2R -> epilogue.
+#include "m2vk/ops/vkfft_conv.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+#include "pc/fft_conv.h"
+
+#if defined(M2VK_HAVE_VKFFT)
+#define VKFFT_BACKEND 0
+#include <vkFFT.h>
+#endif
+
+namespace m2vk::ops {
+
+namespace {
+std::string S(std::uint64_t v) { return std::to_string(v); }
+}  // namespace
+
+#if !defined(M2VK_HAVE_VKFFT)
+
+bool vkfft_available() { return false; }
+struct VkFftConv::Plan {};
+struct VkFftConv::Vk {};
+VkFftConv::VkFftConv(host::Context& ctx) : ctx_(ctx) {
+  throw FftConvError("FFT convolution: this build has no VkFFT backend (libvkfft-dev and glslang-dev missing)");
+}
+VkFftConv::~VkFftConv() = default;
+std::shared_ptr<FilterSpectrum> VkFftConv::compute_spectrum(host::CommandRecorder&, const FilterInput&, std::uint32_t) {
+  return nullptr;
+}
+void VkFftConv::record(host::CommandRecorder&, const FftConvArgs&) {}
+void VkFftConv::warm_up(std::uint32_t) {}
+
+#else
+
+bool vkfft_available() { return true; }
+
+struct VkFftConv::Vk {
+  VkDevice device = VK_NULL_HANDLE;
+  VkCommandPool pool = VK_NULL_HANDLE;
+  VkFence fence = VK_NULL_HANDLE;
+  ~Vk() {
+    if (fence) vkDestroyFence(device, fence, nullptr);
+    if (pool) vkDestroyCommandPool(device, pool, nullptr);
+  }
+};
+
+struct VkFftConv::Plan {
+  std::uint32_t n = 0, rows = 0;
+  host::Buffer work;  // rows * (n + 2) floats: VkFFT's in-place R2C layout
+  VkBuffer vk_buffer = VK_NULL_HANDLE;
+  std::uint64_t buffer_size = 0;
+  // VkFFT keeps pointers to these handles (not copies), so they live here, at fixed addresses.
+  VkPhysicalDevice physical_device = VK_NULL_HANDLE;
+  VkDevice device = VK_NULL_HANDLE;
+  VkQueue queue = VK_NULL_HANDLE;
+  VkCommandPool pool = VK_NULL_HANDLE;
+  VkFence fence = VK_NULL_HANDLE;
+  VkFFTApplication app{};
+  bool initialized = false;
+  ~Plan() {
+    if (initialized) deleteVkFFT(&app);
+  }
+};
+
+VkFftConv::VkFftConv(host::Context& ctx) : ctx_(ctx), vk_(std::make_unique<Vk>()) {
+  vk_->device = ctx.device();
+  VkCommandPoolCreateInfo pci{};
+  pci.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
+  pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+  pci.queueFamilyIndex = ctx.queue_family();
+  host::check(vkCreateCommandPool(vk_->device, &pci, nullptr, &vk_->pool), "vkCreateCommandPool", "VkFFT backend");
+  VkFenceCreateInfo fci{};
+  fci.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
+  host::check(vkCreateFence(vk_->device, &fci, nullptr, &vk_->fence), "vkCreateFence", "VkFFT backend");
+}
+
+VkFftConv::~VkFftConv() {
+  plans_.clear();
+  vk_.reset();
+}
+
+std::uint32_t VkFftConv::max_rows(std::uint32_t n) const {
+  std::uint64_t row_bytes = (std::uint64_t(n) + 2) * 4;
+  std::uint64_t rows = ctx_.limits().max_storage_range / row_bytes;
+  if (rows == 0)
+    throw FftConvError("FFT convolution (VkFFT): one row of " + S(row_bytes) + " bytes exceeds the binding limit");
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(rows, ctx_.limits().max_workgroup_count[1]));
+}
+
+VkFftConv::Plan& VkFftConv::plan(std::uint32_t n, std::uint32_t rows) {
+  auto& slot = plans_[{n, rows}];
+  if (slot) return *slot;
+  auto p = std::make_unique<Plan>();
+  p->n = n;
+  p->rows = rows;
+  p->buffer_size = std::uint64_t(rows) * (n + 2) * 4;
+  p->work = ctx_.create_buffer(p->buffer_size);
+  p->vk_buffer = p->work.range().buffer;
+  p->physical_device = ctx_.physical_device();
+  p->device = ctx_.device();
+  p->queue = ctx_.queue();
+  p->pool = vk_->pool;
+  p->fence = vk_->fence;
+
+  VkFFTConfiguration c{};
+  c.FFTdim = 1;
+  c.size[0] = n;
+  c.numberBatches = rows;
+  c.performR2C = 1;
+  c.physicalDevice = &p->physical_device;
+  c.device = &p->device;
+  c.queue = &p->queue;
+  c.commandPool = &p->pool;
+  c.fence = &p->fence;
+  c.buffer = &p->vk_buffer;
+  c.bufferSize = &p->buffer_size;
+  c.bufferOffset = p->work.range().offset;
+  VkFFTResult r = initializeVkFFT(&p->app, c);
+  if (r != VKFFT_SUCCESS)
+    throw FftConvError("FFT convolution (VkFFT): initializeVkFFT failed with VkFFTResult " + S(std::uint64_t(r)) +
+                       " for size " + S(n) + ", " + S(rows) + " rows");
+  p->initialized = true;
+  slot = std::move(p);
+  return *slot;
+}
+
+void VkFftConv::warm_up(std::uint32_t n) { plan(n, max_rows(n)); }
+
+namespace {
+
+constexpr std::uint32_t kBindings = 7;  // shaders/include/fft_io.glsl
+
+void dispatch(host::CommandRecorder& rec, const host::Pipeline& p, const std::array<host::Binding, kBindings>& b,
+              const pc::FftConvPC& pc, host::Groups g, const char* name) {
+  rec.dispatch(p, std::span<const host::Binding>(b.data(), p.binding_count), pc, g, name);
+}
+
+void append_fft(host::CommandRecorder& rec, VkFftConv::Plan& p, int inverse);
+
+}  // namespace
+
+std::shared_ptr<FilterSpectrum> VkFftConv::compute_spectrum(host::CommandRecorder& rec, const FilterInput& f,
+                                                            std::uint32_t n) {
+  std::uint32_t stride = f.stride ? f.stride : f.len;
+  std::uint32_t per = max_rows(n);
+  if (f.channels > per)
+    throw FftConvError("FFT convolution (VkFFT): " + S(f.channels) + " channels of " + S(n) +
+                       "-point spectra exceed one binding");
+  if (std::uint64_t(f.channels) * stride * 4 > ctx_.limits().max_storage_range)
+    throw FftConvError("FFT convolution (VkFFT): filter table exceeds one binding");
+  Plan& p = plan(n, f.channels);
+  auto spec = std::make_shared<FilterSpectrum>();
+  spec->backend = FftBackend::VkFFT;
+  spec->plan.n = n;
+  spec->plan.m2 = n / 2;
+  spec->channels = f.channels;
+  spec->len = f.len;
+  spec->bidirectional = f.kr.has_value();
+  spec->buffer = ctx_.create_buffer(p.buffer_size);
+
+  pc::FftConvPC pc{};
+  pc.n = n;
+  pc.len = f.len;
+  pc.channels = f.channels;
+  pc.flags = f.kr ? M2VK_FFT_BIDIR : 0u;
+  pc.filt_sc = stride;
+  std::array<host::Binding, kBindings> b{};
+  b.fill(host::read(f.kf));
+  if (f.kr) b[1] = host::read(*f.kr);
+  b[6] = host::write(p.work.range());
+  dispatch(rec, ctx_.pipeline("fft_vkfft_pack_kernel"), b, pc, {host::div_up(n / 2 + 1, 256), f.channels, 1},
+           "vkfft_pack_kernel");
+  append_fft(rec, p, -1);
+  rec.copy(p.work.range(), spec->buffer.range(), "vkfft_spectrum_copy");
+  return spec;
+}
+
+void VkFftConv::record(host::CommandRecorder& rec, const FftConvArgs& a) {
+  const std::uint32_t n = a.spectrum->plan.n;
+  const std::uint64_t total = std::uint64_t(a.batch) * a.channels;
+  std::uint32_t slices = static_cast<std::uint32_t>((total + max_rows(n) - 1) / max_rows(n));
+  // Equal slices so one plan serves all of them (the last one may run a few idle rows).
+  std::uint32_t rows = static_cast<std::uint32_t>((total + slices - 1) / slices);
+  Plan& p = plan(n, rows);
+  for (const auto* t : {&a.x, &a.out})
+    if (t->range.size > ctx_.limits().max_storage_range)
+      throw FftConvError("FFT convolution (VkFFT): tensors over one binding (" + S(ctx_.limits().max_storage_range) +
+                         " bytes) are not supported by the baseline");
+
+  pc::FftConvPC pc{};
+  pc.n = n;
+  pc.len = a.len;
+  pc.channels = a.channels;
+  pc.flags = (a.pregate ? M2VK_FFT_PREGATE : 0u) | (a.postgate ? M2VK_FFT_POSTGATE : 0u) |
+             (a.accumulate ? M2VK_FFT_ACCUM : 0u) | (a.d ? M2VK_FFT_HAS_D : 0u);
+  pc.in_sb = static_cast<std::uint32_t>(a.x.sb);
+  pc.in_sc = static_cast<std::uint32_t>(a.x.sc);
+  pc.in_st = static_cast<std::uint32_t>(a.x.st);
+  pc.out_sb = static_cast<std::uint32_t>(a.out.sb);
+  pc.out_sc = static_cast<std::uint32_t>(a.out.sc);
+  pc.out_st = static_cast<std::uint32_t>(a.out.st);
+
+  std::array<host::Binding, kBindings> b{};
+  b.fill(host::read(a.x.range));
+  if (a.pregate) b[1] = host::read(a.pregate->range);
+  if (a.postgate) b[2] = host::read(a.postgate->range);
+  b[3] = a.accumulate ? host::read_write(a.out.range) : host::write(a.out.range);
+  b[4] = host::read(a.spectrum->buffer.range());
+  if (a.d) b[5] = host::read(*a.d);
+  b[6] = host::read_write(p.work.range());
+
+  const host::Pipeline& pack = ctx_.pipeline("fft_vkfft_pack");
+  const host::Pipeline& mul = ctx_.pipeline("fft_vkfft_mul");
+  const host::Pipeline& unpack = ctx_.pipeline("fft_vkfft_unpack");
+  for (std::uint64_t r0 = 0; r0 < total; r0 += rows) {
+    std::uint32_t count = static_cast<std::uint32_t>(std::min<std::uint64_t>(rows, total - r0));
+    pc.row_base = static_cast<std::uint32_t>(r0);
+    if (count < rows) rec.fill(p.work.range(), 0, "vkfft_clear_idle_rows");
+    dispatch(rec, pack, b, pc, {host::div_up(n / 2 + 1, 256), count, 1}, "vkfft_pack");
+    append_fft(rec, p, -1);
+    dispatch(rec, mul, b, pc, {host::div_up(n / 2 + 1, 256), count, 1}, "vkfft_mul");
+    append_fft(rec, p, 1);
+    dispatch(rec, unpack, b, pc, {host::div_up(a.len, 256), count, 1}, "vkfft_unpack");
+  }
+}
+
+namespace {
+
+void append_fft(host::CommandRecorder& rec, VkFftConv::Plan& p, int inverse) {
+  rec.external_access({host::read_write(p.work.range())});
+  VkCommandBuffer cmd = rec.command_buffer();
+  VkFFTLaunchParams lp{};
+  lp.commandBuffer = &cmd;
+  lp.buffer = &p.vk_buffer;
+  VkFFTResult r = VkFFTAppend(&p.app, inverse, &lp);
+  if (r != VKFFT_SUCCESS)
+    throw FftConvError("FFT convolution (VkFFT): VkFFTAppend failed with VkFFTResult " + S(std::uint64_t(r)) +
+                       " (size " + S(p.n) + ")");
+}
+
+}  // namespace
+
+#endif
+
+}  // namespace m2vk::ops
