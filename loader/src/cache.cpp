@@ -31,7 +31,11 @@ std::filesystem::path user_cache_dir() {
 std::filesystem::path cache_path_for(const std::filesystem::path& checkpoint) {
   std::filesystem::path abs = std::filesystem::absolute(checkpoint).lexically_normal();
   std::filesystem::path beside = abs.parent_path() / (abs.stem().string() + ".safetensors");
-  bool writable = ::access(abs.parent_path().c_str(), W_OK) == 0;
+  // access() alone says yes to root everywhere; a folder whose mode has no write bit (a read-only
+  // data set, a package install) is treated as read-only too, so the cache never lands there.
+  struct stat st {};
+  bool writable = ::access(abs.parent_path().c_str(), W_OK) == 0 && ::stat(abs.parent_path().c_str(), &st) == 0 &&
+                  (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) != 0;
   if (writable && check_cache(beside, abs) != CacheState::Foreign) return beside;
   // Read-only folder (or a foreign file in the way): the user cache, keyed by the absolute path.
   std::string p = abs.string();

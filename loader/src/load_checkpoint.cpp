@@ -94,6 +94,16 @@ TensorStore load_checkpoint(const fs::path& file_or_dir, const LoadOptions& opts
     store = load_safetensors_index(file);
   } else if (is_safetensors_file(file)) {
     store = load_safetensors(file);
+    // A cache found under a folder-search name (model.pt -> model.safetensors): if its source is
+    // still there and has changed, go through the cache logic so the stale copy is rebuilt.
+    auto it = store.impl().metadata.find(kMetaSource);
+    std::error_code ec;
+    if (opts.use_cache && it != store.impl().metadata.end() && fs::is_regular_file(it->second, ec) &&
+        fs::equivalent(fs::path(it->second).parent_path(), fs::absolute(file).parent_path(), ec) &&
+        check_cache(file, it->second) == CacheState::Stale) {
+      store = TensorStore();
+      store = load_via_cache(it->second);
+    }
   } else if (opts.use_cache) {
     store = load_via_cache(file);
   } else {
