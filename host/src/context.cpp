@@ -75,6 +75,11 @@ void create_instance(ContextState& s) {
 
   std::vector<const char*> layers, extensions;
   VkDebugUtilsMessengerCreateInfoEXT dbg = messenger_info(&s.sink);
+  const VkValidationFeatureEnableEXT enables[] = {VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT};
+  VkValidationFeaturesEXT features{};
+  features.sType = VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT;
+  features.enabledValidationFeatureCount = 1;
+  features.pEnabledValidationFeatures = enables;
   VkInstanceCreateInfo ci{};
   ci.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
   ci.pApplicationInfo = &app;
@@ -87,6 +92,12 @@ void create_instance(ContextState& s) {
     layers.push_back(kValidationLayer);
     extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
     ci.pNext = &dbg;  // also catches messages from vkCreateInstance/vkDestroyInstance
+    // Synchronization validation reports missing barriers (read-after-write hazards) that a
+    // serial driver such as lavapipe would otherwise hide.
+    if (has_instance_extension(VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME)) {
+      extensions.push_back(VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+      dbg.pNext = &features;
+    }
   }
   ci.enabledLayerCount = static_cast<std::uint32_t>(layers.size());
   ci.ppEnabledLayerNames = layers.data();
@@ -98,6 +109,7 @@ void create_instance(ContextState& s) {
     auto create = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
         vkGetInstanceProcAddr(s.instance, "vkCreateDebugUtilsMessengerEXT"));
     if (!create) throw HostError("vkCreateDebugUtilsMessengerEXT is missing although " VK_EXT_DEBUG_UTILS_EXTENSION_NAME " is enabled");
+    dbg.pNext = nullptr;
     check(create(s.instance, &dbg, nullptr, &s.messenger), "vkCreateDebugUtilsMessengerEXT");
   }
 }
