@@ -1,0 +1,154 @@
+// The m2vk public API: load an M2-BERT model folder and compute sentence embeddings, classification
+// logits or a full forward pass with its named intermediates.
+//
+//   auto model = m2vk::Model::load("m2-bert-80M-2k-retrieval");
+//   m2vk::EmbedResult e = model.embed({"first text", "second text"});
+//   // e.data: (2, 768) row-major; e.random_weights is true for `m2vk demo-model` folders.
+//
+// The library never prints; progress is reported through callbacks, errors are exceptions derived
+// from std::runtime_error whose message names the file, tensor, field or value at fault.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "m2vk/batch.hpp"
+#include "m2vk/config.hpp"
+#include "m2vk/tensor.hpp"
+#include "m2vk/weights.hpp"
+
+namespace m2vk {
+
+// Where the forward pass runs. "cpu" is the double-accumulating reference path. "gpu" / "gpu:N" /
+// "N" select a Vulkan device: the GPU path is not available yet and these throw
+// DeviceUnavailable. "auto" resolves to the GPU when available, else the CPU.
+struct Device {
+  enum class Kind { Auto, Cpu, Gpu };
+  Kind kind = Kind::Auto;
+  int index = -1;  // GPU index, -1 = default
+
+  // Parses "auto", "cpu", "gpu", "gpu:N" or "N"; throws std::invalid_argument naming the text.
+  static Device parse(std::string_view text);
+  std::string to_string() const;
+  // Auto -> the device that will actually be used. Throws DeviceUnavailable for a GPU request.
+  Device resolve() const;
+};
+
+struct DeviceUnavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// True once a Vulkan forward path exists (the hook "auto" consults).
+bool gpu_path_available();
+
+// How rows are padded before the forward pass. Nothing in M2-BERT masks padding, so the padded
+// length changes bidirectional models' outputs (docs/m2bert-architecture.md 7.1).
+enum class PaddingMode {
+  MaxLength,  // reference-faithful default: every row padded to max_length (default: the model's l_max)
+  Longest,    // opt-in: pad to the longest row of each batch; faster, but outputs then differ from the
+              // reference and depend on which texts share a batch
+};
+
+struct ProgressInfo {
+  size_t done = 0;   // texts finished
+  size_t total = 0;  // texts requested
+};
+using ProgressFn = std::function<void(const ProgressInfo&)>;
+
+struct RunOptions {
+  PaddingMode padding = PaddingMode::MaxLength;
+  std::optional<int64_t> max_length;  // truncate (keeping the final [SEP]) and pad to this; <= l_max
+  size_t batch_size = 8;              // texts per forward pass
+  bool normalize = false;             // embed(): L2-normalise each embedding
+  ProgressFn progress;                // called after each batch
+};
+
+struct EmbedResult {
+  int64_t count = 0;                // N texts, in input order
+  int64_t dim = 0;                  // H
+  std::vector<float> data;          // (N, H) row-major: the pooled output (= sentence_embedding)
+  std::vector<int64_t> tokens;      // real tokens per text, incl. [CLS]/[SEP]
+  std::vector<bool> truncated;      // text was longer than the padded length
+  int64_t padded_length = 0;        // L of the last batch (all batches with MaxLength)
+  bool normalized = false;
+  bool random_weights = false;      // the model is a random-weight demo model: values mean nothing
+};
+
+struct TextInput {
+  std::string text;
+  std::optional<std::string> pair;  // second segment (token type 1), for sentence-pair classifiers
+};
+
+struct ClassifyResult {
+  int64_t count = 0;
+  int64_t num_labels = 0;            // 1: regression (scores = logits)
+  std::vector<float> logits;         // (N, C)
+  std::vector<float> scores;         // (N, C) softmax of the logits (C > 1) or the logit (C == 1)
+  std::vector<int64_t> predicted;    // argmax per text (0 for regression)
+  std::vector<std::string> labels;   // id2label of each class, C entries ("LABEL_i" when absent)
+  std::vector<int64_t> tokens;
+  std::vector<bool> truncated;
+  bool random_weights = false;
+};
+
+struct ModelLoadOptions {
+  Device device;                 // default "auto"
+  bool use_cache = true;         // loader: keep a safetensors cache of .bin/.pt checkpoints
+};
+
+class Model {
+ public:
+  // Loads config.json (or infers it from the tensor shapes), the checkpoint (found by what the
+  // folder holds: model.safetensors, model.safetensors.index.json, pytorch_model.bin, model.pt,
+  // *.npz, directly or under checkpoint/), binds the weights strictly, and the tokenizer
+  // (tokenizer.json, vocab.txt, else the builtin bert-base-uncased vocabulary).
+  static Model load(const std::filesystem::path& dir, const ModelLoadOptions& options = {});
+
+  Model(Model&&) noexcept;
+  Model& operator=(Model&&) noexcept;
+  ~Model();
+
+  const ModelConfig& config() const;
+  const ModelWeights& weights() const;
+  Device device() const;                      // resolved device
+  bool random_weights() const;                // config says m2vk_random_weights
+  // What loading decided on its own: assumed config fields, skipped tensors, tokenizer source, cache.
+  const std::vector<std::string>& notes() const;
+  // The padded length MaxLength padding uses when no max_length is given: min(l_max, P).
+  int64_t max_length() const;
+
+  EmbedResult embed(const std::vector<std::string>& texts, const RunOptions& options = {}) const;
+  ClassifyResult classify(const std::vector<TextInput>& inputs, const RunOptions& options = {}) const;
+  // Tokenized rows (as embed() would feed them) for inspection and tests.
+  Batch tokenize(const std::vector<TextInput>& inputs, const RunOptions& options) const;
+  // One forward pass; `sink` receives every named intermediate.
+  ForwardResult forward(const Batch& batch, const IntermediateSink* sink = nullptr) const;
+
+ private:
+  struct Impl;
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The parts of a model folder without the tokenizer (what `m2vk golden` and tests bind).
+struct ModelParts {
+  ModelConfig config;
+  ModelWeights weights;
+  std::vector<std::string> notes;
+};
+// config.json in `dir` (or inferred), checkpoint in `checkpoint_dir_or_file` (default: found in
+// dir or dir/checkpoint).
+ModelParts load_model_parts(const std::filesystem::path& dir, const ModelLoadOptions& options = {});
+
+// The folder or file holding the checkpoint of model folder `dir`; throws std::runtime_error listing
+// what was looked for where.
+std::filesystem::path find_checkpoint(const std::filesystem::path& dir);
+
+}  // namespace m2vk

@@ -1,0 +1,184 @@
+// Model: the public API over config + weights + tokenizer, dispatching the forward pass to the CPU
+// reference (and, once it exists, the GPU path).
+#include "m2vk/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "m2vk/ref/forward.hpp"
+#include "m2vk/tokenizer.hpp"
+
+namespace m2vk {
+
+struct Model::Impl {
+  ModelParts parts;
+  std::optional<tok::WordPieceTokenizer> tokenizer;
+  Device device;
+};
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+Model::~Model() = default;
+
+Model Model::load(const std::filesystem::path& dir, const ModelLoadOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->device = options.device.resolve();  // a GPU request fails before any loading work
+  impl->parts = load_model_parts(dir, options);
+  std::error_code ec;
+  const std::filesystem::path base = std::filesystem::is_directory(dir, ec) ? dir : dir.parent_path();
+  impl->tokenizer = tok::WordPieceTokenizer::from_model_dir(base);
+  impl->parts.notes.push_back("tokenizer: " + impl->tokenizer->source());
+  return Model(std::move(impl));
+}
+
+const ModelConfig& Model::config() const { return impl_->parts.config; }
+const ModelWeights& Model::weights() const { return impl_->parts.weights; }
+Device Model::device() const { return impl_->device; }
+bool Model::random_weights() const { return impl_->parts.config.random_weights; }
+const std::vector<std::string>& Model::notes() const { return impl_->parts.notes; }
+int64_t Model::max_length() const { return Batch::max_length(impl_->parts.config); }
+
+ForwardResult Model::forward(const Batch& batch, const IntermediateSink* sink) const {
+  // Only the CPU reference exists; Device::resolve() refused GPU requests at load time.
+  return ref::forward(impl_->parts.config, impl_->parts.weights, batch, sink);
+}
+
+Batch Model::tokenize(const std::vector<TextInput>& inputs, const RunOptions& options) const {
+  const int64_t limit = max_length();
+  int64_t target = limit;
+  if (options.max_length) {
+    if (*options.max_length < 2 || *options.max_length > limit)
+      throw std::invalid_argument("max_length " + std::to_string(*options.max_length) + " is outside [2, " +
+                                  std::to_string(limit) + "] (the model's l_max)");
+    target = *options.max_length;
+  }
+  if (inputs.empty()) throw std::invalid_argument("tokenize: no input texts");
+  tok::EncodeOptions eo;
+  eo.add_special_tokens = true;
+  eo.max_length = static_cast<size_t>(target);
+  eo.truncation = true;
+  std::vector<tok::Encoding> enc;
+  enc.reserve(inputs.size());
+  for (const auto& in : inputs) {
+    std::optional<std::string_view> pair;
+    if (in.pair) pair = *in.pair;
+    enc.push_back(impl_->tokenizer->encode(in.text, pair, eo));
+  }
+  int64_t L = target;
+  if (options.padding == PaddingMode::Longest) {
+    L = 1;
+    for (const auto& e : enc) L = std::max<int64_t>(L, static_cast<int64_t>(e.input_ids.size()));
+  }
+  Batch b;
+  b.batch = static_cast<int64_t>(enc.size());
+  b.length = L;
+  const size_t n = static_cast<size_t>(b.batch * L);
+  b.input_ids.assign(n, static_cast<int32_t>(impl_->parts.config.pad_token_id));
+  b.token_type_ids.assign(n, 0);
+  b.attention_mask.assign(n, 0);
+  for (size_t r = 0; r < enc.size(); ++r)
+    for (size_t t = 0; t < enc[r].input_ids.size(); ++t) {
+      const size_t i = r * static_cast<size_t>(L) + t;
+      b.input_ids[i] = enc[r].input_ids[t];
+      b.token_type_ids[i] = enc[r].token_type_ids[t];
+      b.attention_mask[i] = enc[r].attention_mask[t];
+    }
+  return b;
+}
+
+namespace {
+
+// Real tokens per row and whether truncation removed some (the text alone, untruncated, is longer).
+void count_tokens(const tok::WordPieceTokenizer& tk, const std::vector<TextInput>& inputs, const Batch& b,
+                  std::vector<int64_t>& tokens, std::vector<bool>& truncated) {
+  for (size_t r = 0; r < inputs.size(); ++r) {
+    int64_t real = 0;
+    for (int64_t t = 0; t < b.length; ++t) real += b.attention_mask[r * static_cast<size_t>(b.length) + t];
+    tokens.push_back(real);
+    std::optional<std::string_view> pair;
+    if (inputs[r].pair) pair = *inputs[r].pair;
+    truncated.push_back(static_cast<int64_t>(tk.encode(inputs[r].text, pair).input_ids.size()) > real);
+  }
+}
+
+template <typename Fn>
+void for_each_chunk(size_t total, size_t batch_size, const ProgressFn& progress, Fn&& fn) {
+  if (batch_size == 0) throw std::invalid_argument("batch_size must be at least 1");
+  for (size_t begin = 0; begin < total; begin += batch_size) {
+    const size_t end = std::min(total, begin + batch_size);
+    fn(begin, end);
+    if (progress) progress({end, total});
+  }
+}
+
+}  // namespace
+
+EmbedResult Model::embed(const std::vector<std::string>& texts, const RunOptions& options) const {
+  if (!weights().has_pooler())
+    throw std::runtime_error("model has no pooler (bert.pooler.dense.*): it cannot produce sentence embeddings");
+  EmbedResult r;
+  r.count = static_cast<int64_t>(texts.size());
+  r.dim = config().hidden_size;
+  r.normalized = options.normalize;
+  r.random_weights = random_weights();
+  r.data.reserve(texts.size() * static_cast<size_t>(r.dim));
+  for_each_chunk(texts.size(), options.batch_size, options.progress, [&](size_t b0, size_t b1) {
+    std::vector<TextInput> chunk;
+    for (size_t i = b0; i < b1; ++i) chunk.push_back({texts[i], std::nullopt});
+    Batch batch = tokenize(chunk, options);
+    count_tokens(*impl_->tokenizer, chunk, batch, r.tokens, r.truncated);
+    r.padded_length = batch.length;
+    ForwardResult out = forward(batch);
+    for (int64_t row = 0; row < batch.batch; ++row) {
+      const float* p = out.pooled.ptr() + row * r.dim;
+      double norm = 1.0;
+      if (options.normalize) {
+        double s = 0;
+        for (int64_t c = 0; c < r.dim; ++c) s += static_cast<double>(p[c]) * p[c];
+        norm = s > 0 ? std::sqrt(s) : 1.0;
+      }
+      for (int64_t c = 0; c < r.dim; ++c) r.data.push_back(static_cast<float>(p[c] / norm));
+    }
+  });
+  return r;
+}
+
+ClassifyResult Model::classify(const std::vector<TextInput>& inputs, const RunOptions& options) const {
+  if (!weights().has_classifier())
+    throw std::runtime_error("model has no classification head (classifier.weight); " +
+                             std::string(config().is_text_encoder() ? "it is a retrieval model: use embed"
+                                                                    : "its config declares no labels"));
+  ClassifyResult r;
+  const int64_t C = weights().classifier_w.shape.at(0);
+  r.count = static_cast<int64_t>(inputs.size());
+  r.num_labels = C;
+  r.random_weights = random_weights();
+  for (int64_t c = 0; c < C; ++c) r.labels.push_back(config().label(c));
+  for_each_chunk(inputs.size(), options.batch_size, options.progress, [&](size_t b0, size_t b1) {
+    std::vector<TextInput> chunk(inputs.begin() + static_cast<std::ptrdiff_t>(b0),
+                                 inputs.begin() + static_cast<std::ptrdiff_t>(b1));
+    Batch batch = tokenize(chunk, options);
+    count_tokens(*impl_->tokenizer, chunk, batch, r.tokens, r.truncated);
+    ForwardResult out = forward(batch);
+    for (int64_t row = 0; row < batch.batch; ++row) {
+      const float* l = out.logits.ptr() + row * C;
+      r.logits.insert(r.logits.end(), l, l + C);
+      const int64_t best = std::max_element(l, l + C) - l;
+      r.predicted.push_back(C == 1 ? 0 : best);
+      if (C == 1) {
+        r.scores.push_back(l[0]);  // regression: the logit is the prediction
+        continue;
+      }
+      double denom = 0;
+      for (int64_t c = 0; c < C; ++c) denom += std::exp(static_cast<double>(l[c]) - l[best]);
+      for (int64_t c = 0; c < C; ++c)
+        r.scores.push_back(static_cast<float>(std::exp(static_cast<double>(l[c]) - l[best]) / denom));
+    }
+  });
+  return r;
+}
+
+}  // namespace m2vk
