@@ -88,12 +88,10 @@ std::size_t select_device(const std::vector<DeviceInfo>& devices, std::string_vi
   if (spec.empty()) return default_device_index(devices);
   if (devices.empty()) fail("no Vulkan device found for " + source + " '" + spec + "'", devices);
 
-  if (all_digits(spec)) {
+  // Short digit strings are indices; long ones ("00000000...") are UUID prefixes.
+  if (all_digits(spec) && spec.size() <= 4) {
     std::size_t index = 0;
-    for (char c : spec) {
-      index = index * 10 + static_cast<std::size_t>(c - '0');
-      if (index > devices.size()) break;
-    }
+    for (char c : spec) index = index * 10 + static_cast<std::size_t>(c - '0');
     if (index < devices.size()) return index;
     fail(source + " '" + spec + "': there is no device with index " + spec, devices);
   }

@@ -57,7 +57,7 @@ std::vector<DeviceInfo> list_devices();
 // without a compute queue only when nothing else exists. Throws HostError on an empty list.
 std::size_t default_device_index(const std::vector<DeviceInfo>& devices);
 
-// Chooses a device from a spec: an index ("1"), a UUID (full or a prefix of at least 8 hex
+// Chooses a device from a spec: an index ("1", at most 4 digits), a UUID (full or a prefix of at least 8 hex
 // digits, dashes optional) or a case-insensitive name substring ("llvmpipe"). An empty spec
 // uses the M2VK_DEVICE environment variable, and when that is unset or empty the default
 // device. Unknown or ambiguous specs throw HostError listing the available devices.
