@@ -135,6 +135,8 @@ std::vector<Encoding> WordPieceTokenizer::encode_batch(const std::vector<std::st
   return encode_pairs(records, options);
 }
 
+void WordPieceTokenizer::pad(Encoding& e, size_t length) const { pad_to(e, length, *data_); }
+
 size_t WordPieceTokenizer::vocab_size() const { return data_->id_to_token.size(); }
 int32_t WordPieceTokenizer::pad_id() const { return data_->pad_id; }
 int32_t WordPieceTokenizer::unk_id() const { return data_->unk_id; }

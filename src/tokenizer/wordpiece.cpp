@@ -13,10 +13,13 @@ void wordpiece_word(std::u32string_view word, const WordPieceTokenizer::Data& da
     out.push_back(data.unk_id);
     return;
   }
-  // UTF-8 of the word plus the byte offset where each character starts (and the end).
-  std::string bytes;
-  std::vector<size_t> starts;
-  starts.reserve(word.size() + 1);
+  // UTF-8 of the word plus the byte offset where each character starts (and the end). The
+  // buffers are reused across words of this thread: allocating them per word was the main cost.
+  thread_local std::string bytes;
+  thread_local std::vector<size_t> starts;
+  thread_local std::string key;
+  bytes.clear();
+  starts.clear();
   for (char32_t c : word) {
     starts.push_back(bytes.size());
     append_utf8(bytes, c);
@@ -24,7 +27,6 @@ void wordpiece_word(std::u32string_view word, const WordPieceTokenizer::Data& da
   starts.push_back(bytes.size());
 
   const size_t first_out = out.size();
-  std::string key;
   size_t start = 0;  // character index
   while (start < word.size()) {
     const std::string_view prefix =

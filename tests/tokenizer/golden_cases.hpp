@@ -16,6 +16,7 @@ inline std::string golden_dir() { return std::string(M2VK_TEST_DATA) + "/golden/
 
 struct GoldenCase {
   std::string id;
+  std::string category;  // cases.jsonl only
   std::string text;
   std::optional<std::string> text_pair;
   std::optional<size_t> max_length;  // truncation.jsonl only
@@ -34,6 +35,7 @@ inline std::vector<GoldenCase> load_golden(const std::string& file) {
     auto j = nlohmann::json::parse(line);
     GoldenCase c;
     c.id = j.at("id").get<std::string>();
+    c.category = j.value("category", "");
     c.text = j.at("text").get<std::string>();
     if (j.contains("text_pair") && !j["text_pair"].is_null()) c.text_pair = j["text_pair"].get<std::string>();
     if (j.contains("max_length")) c.max_length = j["max_length"].get<size_t>();

@@ -76,6 +76,10 @@ class WordPieceTokenizer {
       const std::vector<std::pair<std::string, std::optional<std::string>>>& records,
       const EncodeOptions& options = {}) const;
 
+  // Right-pads `e` to `length` with [PAD], token type 0 and attention mask 0 (no-op if it is
+  // already that long), as Padding::Longest does for a batch.
+  void pad(Encoding& e, size_t length) const;
+
   size_t vocab_size() const;
   int32_t pad_id() const;
   int32_t unk_id() const;
