@@ -223,6 +223,7 @@ Value* Reader::load() {
       }
       case 0x95: uint_le(8); break;  // FRAME
       case '.': {                    // STOP
+        if (!marks_.empty()) fail("unmatched MARK at STOP");
         if (stack_.empty()) fail("STOP with an empty stack");
         return stack_.back();
       }

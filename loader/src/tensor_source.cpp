@@ -15,15 +15,17 @@ std::unique_ptr<TensorSource> open_tensor_source(const std::filesystem::path& fi
   in.read(reinterpret_cast<char*>(magic), 4);
   auto got = in.gcount();
   if (got >= 2 && magic[0] == 'P' && magic[1] == 'K') {
-    // A zip: torch if any record ends in /data.pkl, else npz.
-    bool torch = false;
+    // A zip: npz when it holds .npy arrays and no data.pkl; otherwise torch (whose reader then
+    // names what is missing).
+    bool npy = false, pkl = false;
     {
       ZipArchive z(file, /*allow_deflate=*/true);
       for (const auto& e : z.entries()) {
-        if (e.name.size() > 9 && e.name.ends_with("/data.pkl")) torch = true;
+        npy = npy || e.name.ends_with(".npy");
+        pkl = pkl || e.name.ends_with("data.pkl");
       }
     }
-    return torch ? open_torch_zip(file) : open_npz(file);
+    return npy && !pkl ? open_npz(file) : open_torch_zip(file);
   }
   if (got >= 1 && magic[0] == 0x80) return open_torch_legacy(file);
   throw LoaderError(file.string() + ": unrecognised checkpoint format (neither a zip archive nor a legacy torch pickle)");

@@ -220,6 +220,17 @@ TorchStateDict select_state_dict(const Value* root, const std::string& what) {
       }
     }
   }
+  if (!sd && root && root->kind == Kind::Dict) {
+    // A flat dict without a single tensor but with objects where tensors would be (e.g. a pickle
+    // whose "weights" are os.system calls): treat it as the state dict so the entry is named.
+    bool objects = false, nested = false;
+    for (const auto& kv : root->pairs) {
+      objects = objects || kv.second->kind == Kind::Object || kv.second->kind == Kind::Global ||
+                kv.second->kind == Kind::Persistent;
+      nested = nested || kv.second->kind == Kind::Dict;
+    }
+    if (objects && !nested) sd = root;
+  }
   if (!sd) {
     std::string keys;
     if (root && root->kind == Kind::Dict) {

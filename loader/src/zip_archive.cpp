@@ -30,6 +30,7 @@ ZipArchive::ZipArchive(const std::filesystem::path& file, bool allow_deflate) : 
   zip_ = zip_open(file.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
   if (!zip_) {
     if (code == ZIP_ER_NOZIP) throw LoaderError(file.string() + ": not a zip archive");
+    if (code == ZIP_ER_EXISTS) throw LoaderError(file.string() + ": duplicate entry names in the zip directory");
     throw LoaderError(file.string() + ": zip_open failed: " + zip_error_text(code));
   }
   zip_int64_t n = zip_get_num_entries(zip_, 0);
