@@ -14,10 +14,6 @@
 
 namespace m2vk::ops {
 
-namespace {
-std::string S(std::uint64_t v) { return std::to_string(v); }
-}  // namespace
-
 #if !defined(M2VK_HAVE_VKFFT)
 
 bool vkfft_available() { return false; }
@@ -37,6 +33,10 @@ void VkFftConv::warm_up(std::uint32_t) {}
 
 bool vkfft_available() { return true; }
 
+namespace {
+std::string S(std::uint64_t v) { return std::to_string(v); }
+}  // namespace
+
 struct VkFftConv::Vk {
   VkDevice device = VK_NULL_HANDLE;
   VkCommandPool pool = VK_NULL_HANDLE;
@@ -47,12 +47,56 @@ struct VkFftConv::Vk {
   }
 };
 
+// A VkBuffer of its own (offset 0) for VkFFT: VkFFT 1.2.26 handles a bufferOffset inside a
+// larger VkBuffer (our sub-allocated buffers) wrongly for multi-kernel sizes.
+struct OwnBuffer {
+  VkDevice device = VK_NULL_HANDLE;
+  VkBuffer buffer = VK_NULL_HANDLE;
+  VkDeviceMemory memory = VK_NULL_HANDLE;
+  VkDeviceSize size = 0;
+  OwnBuffer() = default;
+  OwnBuffer(const OwnBuffer&) = delete;
+  OwnBuffer& operator=(const OwnBuffer&) = delete;
+  ~OwnBuffer() {
+    if (buffer) vkDestroyBuffer(device, buffer, nullptr);
+    if (memory) vkFreeMemory(device, memory, nullptr);
+  }
+  host::BufferRange range() const { return host::BufferRange{buffer, 0, size, nullptr}; }
+  void create(host::Context& ctx, VkDeviceSize bytes) {
+    device = ctx.device();
+    size = bytes;
+    VkBufferCreateInfo bci{};
+    bci.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
+    bci.size = bytes;
+    bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    bci.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+    host::check(vkCreateBuffer(device, &bci, nullptr, &buffer), "vkCreateBuffer", "VkFFT work buffer");
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(device, buffer, &req);
+    VkPhysicalDeviceMemoryProperties props;
+    vkGetPhysicalDeviceMemoryProperties(ctx.physical_device(), &props);
+    std::uint32_t type = UINT32_MAX;
+    for (std::uint32_t i = 0; i < props.memoryTypeCount && type == UINT32_MAX; ++i)
+      if ((req.memoryTypeBits & (1u << i)) && (props.memoryTypes[i].propertyFlags & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT))
+        type = i;
+    for (std::uint32_t i = 0; i < props.memoryTypeCount && type == UINT32_MAX; ++i)
+      if (req.memoryTypeBits & (1u << i)) type = i;
+    VkMemoryAllocateInfo mai{};
+    mai.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
+    mai.allocationSize = req.size;
+    mai.memoryTypeIndex = type;
+    host::check(vkAllocateMemory(device, &mai, nullptr, &memory), "vkAllocateMemory",
+                "VkFFT work buffer of " + S(bytes) + " bytes");
+    host::check(vkBindBufferMemory(device, buffer, memory, 0), "vkBindBufferMemory", "VkFFT work buffer");
+  }
+};
+
 struct VkFftConv::Plan {
   std::uint32_t n = 0, rows = 0;
-  host::Buffer work;  // rows * (n + 2) floats: VkFFT's in-place R2C layout
-  VkBuffer vk_buffer = VK_NULL_HANDLE;
+  OwnBuffer work;  // rows * (n + 2) floats: VkFFT's in-place R2C layout
   std::uint64_t buffer_size = 0;
   // VkFFT keeps pointers to these handles (not copies), so they live here, at fixed addresses.
+  VkBuffer vk_buffer = VK_NULL_HANDLE;
   VkPhysicalDevice physical_device = VK_NULL_HANDLE;
   VkDevice device = VK_NULL_HANDLE;
   VkQueue queue = VK_NULL_HANDLE;
@@ -97,8 +141,8 @@ VkFftConv::Plan& VkFftConv::plan(std::uint32_t n, std::uint32_t rows) {
   p->n = n;
   p->rows = rows;
   p->buffer_size = std::uint64_t(rows) * (n + 2) * 4;
-  p->work = ctx_.create_buffer(p->buffer_size);
-  p->vk_buffer = p->work.range().buffer;
+  p->work.create(ctx_, p->buffer_size);
+  p->vk_buffer = p->work.buffer;
   p->physical_device = ctx_.physical_device();
   p->device = ctx_.device();
   p->queue = ctx_.queue();
@@ -117,7 +161,6 @@ VkFftConv::Plan& VkFftConv::plan(std::uint32_t n, std::uint32_t rows) {
   c.fence = &p->fence;
   c.buffer = &p->vk_buffer;
   c.bufferSize = &p->buffer_size;
-  c.bufferOffset = p->work.range().offset;
   VkFFTResult r = initializeVkFFT(&p->app, c);
   if (r != VKFFT_SUCCESS)
     throw FftConvError("FFT convolution (VkFFT): initializeVkFFT failed with VkFFTResult " + S(std::uint64_t(r)) +

@@ -1,0 +1,476 @@
+// GPU FFT long convolution (src/ops/fft_conv.cpp) against a double-precision CPU reference:
+// direct O(L^2) sums for L <= 2048, a double FFT (m2vk::ref::Fft, an independent radix-2 code)
+// for longer rows. Every code path: single dispatch, four-step (forced small through the
+// max_single hook, and the real large sizes), causal and bidirectional, odd/even L, L = 1,
+// L = N/2, batch > 1, token-/channel-major layouts, pre-/post-gating, D, accumulate, and the
+// VkFFT backend as a second implementation.
+//
+// Error bound: max|gpu - ref| / max|ref| <= kC * log2(N) * 1e-7 per case (fp32 FFT rounding grows
+// with the number of stages; kC = 6 leaves about 3x margin over what lavapipe shows).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cmath>
+#include <complex>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "m2vk/ops/fft_conv.hpp"
+#include "m2vk/ops/vkfft_conv.hpp"
+#include "m2vk/ref/fft.hpp"
+#include "vk_test.hpp"
+
+namespace m2vk {
+namespace {
+
+using ops::FftBackend;
+
+constexpr double kC = 6.0;
+
+double bound_for(std::uint32_t n) { return kC * std::log2(double(n)) * 1e-7; }
+
+struct Case {
+  std::uint32_t batch = 1, channels = 2, len = 16;
+  std::uint32_t n = 0;  // 0: fft_size_for(len)
+  bool bidir = true;
+  bool pregate = false, postgate = false, d = false, accumulate = false;
+  bool in_token_major = false, out_token_major = false;
+  std::uint32_t max_single = 0;
+  FftBackend backend = FftBackend::Ours;
+  std::uint32_t filter_stride_pad = 0;  // kf/kr rows longer than len (prefix use)
+};
+
+std::string describe(const Case& c) {
+  return "B" + std::to_string(c.batch) + " C" + std::to_string(c.channels) + " L" + std::to_string(c.len) + " N" +
+         std::to_string(c.n) + (c.bidir ? " bidir" : " causal") + (c.max_single ? " forced-four-step" : "") +
+         (c.backend == FftBackend::VkFFT ? " vkfft" : "");
+}
+
+// conv[b][c][t] in double for channel-major x (B, C, L), kf/kr (C, stride).
+std::vector<double> reference_conv(const std::vector<double>& x, std::uint32_t B, std::uint32_t C, std::uint32_t L,
+                                   const std::vector<float>& kf, const std::vector<float>* kr, std::uint32_t stride) {
+  std::vector<double> y(x.size(), 0.0);
+  if (L <= 2048) {
+    for (std::uint32_t b = 0; b < B; ++b)
+      for (std::uint32_t c = 0; c < C; ++c) {
+        const double* xr = &x[(std::size_t(b) * C + c) * L];
+        double* yr = &y[(std::size_t(b) * C + c) * L];
+        for (std::uint32_t t = 0; t < L; ++t) {
+          double s = 0;
+          for (std::uint32_t u = 0; u <= t; ++u) s += double(kf[std::size_t(c) * stride + t - u]) * xr[u];
+          if (kr)
+            for (std::uint32_t u = t + 1; u < L; ++u) s += double((*kr)[std::size_t(c) * stride + u - t - 1]) * xr[u];
+          yr[t] = s;
+        }
+      }
+    return y;
+  }
+  // Double FFT of size n >= 2L with the reverse filter wrapped to the end (architecture doc 3.5).
+  std::size_t n = ref::conv_fft_size(L) * 2;
+  ref::Fft fft(n);
+  std::vector<std::complex<double>> K(n), X(n);
+  for (std::uint32_t c = 0; c < C; ++c) {
+    std::fill(K.begin(), K.end(), 0.0);
+    for (std::uint32_t t = 0; t < L; ++t) K[t] = kf[std::size_t(c) * stride + t];
+    if (kr)
+      for (std::uint32_t d = 1; d < L; ++d) K[n - d] = (*kr)[std::size_t(c) * stride + d - 1];
+    fft.forward(K.data());
+    for (std::uint32_t b = 0; b < B; ++b) {
+      const double* xr = &x[(std::size_t(b) * C + c) * L];
+      std::fill(X.begin(), X.end(), 0.0);
+      for (std::uint32_t t = 0; t < L; ++t) X[t] = xr[t];
+      fft.forward(X.data());
+      for (std::size_t k = 0; k < n; ++k) X[k] *= K[k];
+      fft.inverse(X.data());
+      double* yr = &y[(std::size_t(b) * C + c) * L];
+      for (std::uint32_t t = 0; t < L; ++t) yr[t] = X[t].real() / double(n);
+    }
+  }
+  return y;
+}
+
+// Channel-major (B, C, L) values <-> the layout a test case stores them in.
+std::vector<float> to_layout(const std::vector<float>& cm, std::uint32_t B, std::uint32_t C, std::uint32_t L, bool token) {
+  if (!token) return cm;
+  std::vector<float> out(cm.size());
+  for (std::uint32_t b = 0; b < B; ++b)
+    for (std::uint32_t c = 0; c < C; ++c)
+      for (std::uint32_t t = 0; t < L; ++t)
+        out[(std::size_t(b) * L + t) * C + c] = cm[(std::size_t(b) * C + c) * L + t];
+  return out;
+}
+std::vector<float> from_layout(const std::vector<float>& v, std::uint32_t B, std::uint32_t C, std::uint32_t L, bool token) {
+  if (!token) return v;
+  std::vector<float> out(v.size());
+  for (std::uint32_t b = 0; b < B; ++b)
+    for (std::uint32_t c = 0; c < C; ++c)
+      for (std::uint32_t t = 0; t < L; ++t)
+        out[(std::size_t(b) * C + c) * L + t] = v[(std::size_t(b) * L + t) * C + c];
+  return out;
+}
+
+class FftConvTest : public test::VkTest {
+ protected:
+  struct Result {
+    std::vector<float> got;     // channel-major
+    std::vector<double> want;   // channel-major
+    double rel_err = 0;         // max|got - want| / max|want|
+  };
+
+  Result run(const Case& c, std::uint32_t seed = 1) {
+    const std::uint32_t B = c.batch, C = c.channels, L = c.len;
+    const std::size_t count = std::size_t(B) * C * L;
+    const std::uint32_t stride = L + c.filter_stride_pad;
+    auto x = test::random_floats(count, seed);
+    auto a = test::random_floats(count, seed + 1, 0.5f, 1.5f);
+    auto g = test::random_floats(count, seed + 2, -2.0f, 2.0f);
+    auto out0 = test::random_floats(count, seed + 3);
+    auto kf = test::random_floats(std::size_t(C) * stride, seed + 4);
+    auto kr = test::random_floats(std::size_t(C) * stride, seed + 5);
+    auto dv = test::random_floats(C, seed + 6);
+
+    // reference
+    std::vector<double> xg(count);
+    for (std::size_t i = 0; i < count; ++i) xg[i] = double(x[i]) * (c.pregate ? double(a[i]) : 1.0);
+    std::vector<double> want = reference_conv(xg, B, C, L, kf, c.bidir ? &kr : nullptr, stride);
+    for (std::size_t i = 0; i < count; ++i) {
+      std::size_t ch = (i / L) % C;
+      if (c.d) want[i] += double(dv[ch]) * xg[i];
+      if (c.postgate) want[i] *= double(g[i]);
+      if (c.accumulate) want[i] += double(out0[i]);
+    }
+
+    // GPU
+    auto bx = upload(to_layout(x, B, C, L, c.in_token_major));
+    auto ba = upload(to_layout(a, B, C, L, c.in_token_major));
+    auto bg = upload(to_layout(g, B, C, L, c.in_token_major));
+    auto bout = upload(to_layout(out0, B, C, L, c.out_token_major));
+    auto bkf = upload(kf);
+    auto bkr = upload(kr);
+    auto bd = upload(dv);
+
+    ops::FftConvOptions opt;
+    opt.backend = c.backend;
+    opt.max_single = c.max_single;
+    ops::FftConv op(ctx(), opt);
+    auto layout = [&](const host::Buffer& buf, bool token) {
+      return token ? ops::FftTensor::token_major(buf, C, L) : ops::FftTensor::channel_major(buf, C, L);
+    };
+    ops::FilterInput fin;
+    fin.kf = bkf;
+    if (c.bidir) fin.kr = bkr.range();
+    fin.channels = C;
+    fin.len = L;
+    fin.stride = stride;
+    auto rec = ctx().record();
+    auto spec = op.compute_spectrum(rec, fin, c.n);
+    ops::FftConvArgs args;
+    args.batch = B;
+    args.channels = C;
+    args.len = L;
+    args.x = layout(bx, c.in_token_major);
+    if (c.pregate) args.pregate = layout(ba, c.in_token_major);
+    if (c.postgate) args.postgate = layout(bg, c.in_token_major);
+    args.out = layout(bout, c.out_token_major);
+    args.accumulate = c.accumulate;
+    if (c.d) args.d = bd.range();
+    args.spectrum = spec.get();
+    op.record(rec, args);
+    rec.submit_and_wait();
+
+    Result r;
+    r.got = from_layout(download<float>(bout), B, C, L, c.out_token_major);
+    r.want = std::move(want);
+    double max_ref = 0, max_err = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      max_ref = std::max(max_ref, std::fabs(r.want[i]));
+      double e = std::isfinite(r.got[i]) ? std::fabs(double(r.got[i]) - r.want[i]) : INFINITY;
+      max_err = std::max(max_err, e);
+    }
+    r.rel_err = max_ref > 0 ? max_err / max_ref : max_err;
+    return r;
+  }
+
+  void check(const Case& c) {
+    std::uint32_t n = c.n ? c.n : ops::fft_size_for(c.len);
+    Result r = run(c);
+    EXPECT_LE(r.rel_err, bound_for(n)) << describe(c) << ": max|err|/max|ref| = " << r.rel_err << ", bound "
+                                        << bound_for(n);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3e", r.rel_err);
+    RecordProperty("rel_err_L" + std::to_string(c.len) + "_N" + std::to_string(n), buf);
+  }
+};
+
+// ---- single dispatch (N/2 fits shared memory) -------------------------------------------------
+
+TEST_F(FftConvTest, SinglePassLengthsBidirectional) {
+  for (std::uint32_t L : {1u, 2u, 3u, 17u, 64u, 100u, 255u, 1000u}) {
+    Case c;
+    c.batch = 2;
+    c.channels = 3;
+    c.len = L;
+    check(c);
+  }
+}
+
+TEST_F(FftConvTest, SinglePassCausal) {
+  for (std::uint32_t L : {1u, 5u, 128u, 333u}) {
+    Case c;
+    c.len = L;
+    c.bidir = false;
+    c.batch = 2;
+    check(c);
+  }
+}
+
+TEST_F(FftConvTest, LengthIsHalfTheFftSizeAndOversizedFft) {
+  Case c;
+  c.len = 256;
+  c.n = 512;  // L = N/2: the reverse filter's last tap meets the forward filter's end
+  check(c);
+  c.len = 77;
+  c.n = 1024;  // any power of two N >= 2L works
+  check(c);
+  c.len = 1;
+  c.n = 2;  // smallest transform
+  check(c);
+}
+
+TEST_F(FftConvTest, LargestSinglePass) {
+  Case c;
+  c.len = 4096;  // N = 8192: N/2 = 4096 complex values = 32 KiB of shared memory
+  c.channels = 2;
+  check(c);
+}
+
+// ---- four-step passes ------------------------------------------------------------------------
+
+TEST_F(FftConvTest, FourStepForcedSmall) {
+  // max_single = 8: rows of m2 = 4, so m1 = N/8 and both row-pairing cases (j = 0 with its
+  // self-paired rows 0 and m1/2, and j > 0) are exercised with tiny sizes.
+  for (std::uint32_t L : {5u, 16u, 33u, 64u, 100u}) {
+    for (bool bidir : {true, false}) {
+      Case c;
+      c.len = L;
+      c.bidir = bidir;
+      c.batch = 2;
+      c.channels = 3;
+      c.max_single = 8;
+      check(c);
+    }
+  }
+}
+
+TEST_F(FftConvTest, FourStepRealSizes) {
+  Case c;
+  c.len = 8192;  // N = 16384: m1 = 4, m2 = 2048
+  c.channels = 2;
+  check(c);
+  c.len = 5000;
+  c.n = 16384;
+  c.bidir = false;
+  c.batch = 2;
+  c.channels = 1;
+  check(c);
+}
+
+TEST_F(FftConvTest, FourStep32kInputFewChannels) {
+  Case c;
+  c.len = 32768;  // N = 65536: m1 = 16, m2 = 2048
+  c.channels = 3;
+  c.d = true;
+  check(c);
+}
+
+TEST_F(FftConvTest, FourStep128kPointTransform) {
+  Case c;
+  c.len = 65536;  // N = 2^17: m1 = 32
+  c.channels = 1;
+  check(c);
+}
+
+// ---- fusion and layouts ----------------------------------------------------------------------
+
+TEST_F(FftConvTest, FusedGatingDAccumulateLayouts) {
+  for (std::uint32_t ms : {0u, 16u}) {  // single pass and forced four-step
+    for (bool in_tok : {false, true}) {
+      Case c;
+      c.batch = 3;
+      c.channels = 5;
+      c.len = 129;
+      c.pregate = c.postgate = c.d = c.accumulate = true;
+      c.in_token_major = in_tok;
+      c.out_token_major = true;
+      c.max_single = ms;
+      check(c);
+    }
+  }
+}
+
+TEST_F(FftConvTest, FilterRowsLongerThanLength) {
+  // Filters for a shorter length are prefixes of the Lmax table: rows of stride > L.
+  Case c;
+  c.len = 50;
+  c.filter_stride_pad = 30;
+  c.channels = 4;
+  check(c);
+}
+
+// The mixer's two calls (see fft_conv.hpp): out = LongConv2(u) + D2 u, then
+// out += (LongConv1(v * x1) + D1 v x1) * x2, with u token-major and out token-major.
+TEST_F(FftConvTest, MixerCompositionTwoCalls) {
+  const std::uint32_t B = 2, C = 4, L = 40;
+  const std::size_t count = std::size_t(B) * C * L;
+  auto u = test::random_floats(count, 11), v = test::random_floats(count, 12), x1 = test::random_floats(count, 13),
+       x2 = test::random_floats(count, 14);
+  auto k1f = test::random_floats(C * L, 15), k1r = test::random_floats(C * L, 16), k2f = test::random_floats(C * L, 17),
+       k2r = test::random_floats(C * L, 18);
+  auto d1 = test::random_floats(C, 19), d2 = test::random_floats(C, 20);
+
+  std::vector<double> vg(count), ud(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    vg[i] = double(v[i]) * x1[i];
+    ud[i] = u[i];
+  }
+  auto y1 = reference_conv(vg, B, C, L, k1f, &k1r, L);
+  auto y2 = reference_conv(ud, B, C, L, k2f, &k2r, L);
+  std::vector<double> want(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::size_t c = (i / L) % C;
+    want[i] = (y1[i] + d1[c] * vg[i]) * x2[i] + y2[i] + d2[c] * ud[i];
+  }
+
+  auto bu = upload(to_layout(u, B, C, L, true));
+  auto bv = upload(v), bx1 = upload(x1), bx2 = upload(x2);
+  auto b1f = upload(k1f), b1r = upload(k1r), b2f = upload(k2f), b2r = upload(k2r), bd1 = upload(d1), bd2 = upload(d2);
+  auto bout = filled(count * 4, 0x7fc00000u);  // NaN: the first call must overwrite everything
+  ops::FftConv op(ctx());
+  auto rec = ctx().record();
+  auto s1 = op.spectrum(rec, "layer0.filter_fn", {b1f, b1r.range(), C, L, 0});
+  auto s2 = op.spectrum(rec, "layer0.filter_fn2", {b2f, b2r.range(), C, L, 0});
+  ops::FftConvArgs a2;
+  a2.batch = B, a2.channels = C, a2.len = L;
+  a2.x = ops::FftTensor::token_major(bu, C, L);
+  a2.out = ops::FftTensor::token_major(bout, C, L);
+  a2.d = bd2.range();
+  a2.spectrum = s2.get();
+  op.record(rec, a2);
+  ops::FftConvArgs a1;
+  a1.batch = B, a1.channels = C, a1.len = L;
+  a1.x = ops::FftTensor::channel_major(bv, C, L);
+  a1.pregate = ops::FftTensor::channel_major(bx1, C, L);
+  a1.postgate = ops::FftTensor::channel_major(bx2, C, L);
+  a1.out = ops::FftTensor::token_major(bout, C, L);
+  a1.accumulate = true;
+  a1.d = bd1.range();
+  a1.spectrum = s1.get();
+  op.record(rec, a1);
+  rec.submit_and_wait();
+  auto got = from_layout(download<float>(bout), B, C, L, true);
+  double max_ref = 0;
+  for (double w : want) max_ref = std::max(max_ref, std::fabs(w));
+  EXPECT_TRUE(test::all_close(got, want, bound_for(128) * max_ref, 0.0));
+  // the second request for the same filter is a cache hit
+  auto rec2 = ctx().record();
+  EXPECT_EQ(op.spectrum(rec2, "layer0.filter_fn", {b1f, b1r.range(), C, L, 0}), s1);
+  EXPECT_EQ(rec2.dispatch_count(), 0u);
+  rec2.submit_and_wait();
+}
+
+// ---- spectrum cache --------------------------------------------------------------------------
+
+TEST_F(FftConvTest, SpectrumCacheEvictsLeastRecentlyUsedWithinBudget) {
+  const std::uint32_t C = 2, L = 64;  // each spectrum: C * N/2 * 8 = 2 * 64 * 8 = 1024 bytes
+  auto kf = upload(test::random_floats(C * L, 3));
+  ops::FftConvOptions opt;
+  opt.spectrum_budget_bytes = 2048;
+  ops::FftConv op(ctx(), opt);
+  auto rec = ctx().record();
+  ops::FilterInput f{kf, std::nullopt, C, L, 0};
+  auto a = op.spectrum(rec, "a", f);
+  auto b = op.spectrum(rec, "b", f);
+  EXPECT_EQ(a->bytes(), 1024u);
+  EXPECT_EQ(op.cache().bytes(), 2048u);
+  EXPECT_EQ(op.spectrum(rec, "a", f), a);  // hit: "a" becomes most recent
+  auto c = op.spectrum(rec, "c", f);      // evicts "b", the least recently used
+  EXPECT_EQ(op.cache().evictions(), 1u);
+  EXPECT_EQ(op.cache().size(), 2u);
+  EXPECT_LE(op.cache().bytes(), op.cache().budget());
+  EXPECT_EQ(op.cache().find("a", 128, FftBackend::Ours), a);
+  EXPECT_EQ(op.cache().find("b", 128, FftBackend::Ours), nullptr);
+  auto b2 = op.spectrum(rec, "b", f);  // recomputed
+  EXPECT_NE(b2, b);
+  // a different FFT size is a different entry
+  auto a256 = op.spectrum(rec, "a", f, 256);
+  EXPECT_EQ(a256->plan.n, 256u);
+  rec.submit_and_wait();
+}
+
+// ---- errors ----------------------------------------------------------------------------------
+
+TEST_F(FftConvTest, BadArgumentsAreNamedErrors) {
+  const host::Limits& lim = ctx().limits();
+  EXPECT_THROW(ops::make_fft_plan(3, lim), ops::FftConvError);
+  EXPECT_THROW(ops::make_fft_plan(ops::fft_max_size(lim) * 2, lim), ops::FftConvError);
+  EXPECT_GE(ops::fft_max_size(lim), 1u << 17);
+  auto kf = upload(test::random_floats(64, 1));
+  auto x = upload(test::random_floats(64, 2));
+  auto y = filled(64 * 4);
+  ops::FftConv op(ctx());
+  auto rec = ctx().record();
+  EXPECT_THROW(op.compute_spectrum(rec, {kf, std::nullopt, 2, 32, 0}, 32), ops::FftConvError);  // N < 2L
+  auto s = op.compute_spectrum(rec, {kf, std::nullopt, 2, 16, 0});
+  ops::FftConvArgs a;
+  a.batch = 1, a.channels = 2, a.len = 32;  // longer than the spectrum's filter
+  a.x = ops::FftTensor::channel_major(x, 2, 32);
+  a.out = ops::FftTensor::channel_major(y, 2, 32);
+  a.spectrum = s.get();
+  try {
+    op.record(rec, a);
+    ADD_FAILURE() << "no error for L > filter length";
+  } catch (const ops::FftConvError& e) {
+    EXPECT_NE(std::string(e.what()).find("filter length 16"), std::string::npos) << e.what();
+  }
+  a.len = 16;
+  a.batch = 2;
+  a.x = ops::FftTensor::channel_major(x, 2, 32);  // (2, 2, 32) needs 512 bytes, x holds 256
+  try {
+    op.record(rec, a);
+    ADD_FAILURE() << "no error for a short buffer";
+  } catch (const ops::FftConvError& e) {
+    EXPECT_NE(std::string(e.what()).find("'x'"), std::string::npos) << e.what();
+  }
+  a.batch = 1;
+  a.channels = 3;
+  EXPECT_THROW(op.record(rec, a), ops::FftConvError);  // spectrum has 2 channels
+  rec.submit_and_wait();
+}
+
+// ---- VkFFT backend ---------------------------------------------------------------------------
+
+TEST_F(FftConvTest, VkFftBackendMatchesReferenceAndOurs) {
+  if (!ops::vkfft_available()) GTEST_SKIP() << "built without VkFFT";
+  for (std::uint32_t L : {100u, 8192u}) {  // one- and multi-kernel VkFFT plans
+    Case c;
+    c.len = L;
+    c.channels = 2;
+    c.batch = 2;
+    c.pregate = c.postgate = c.d = true;
+    c.out_token_major = true;
+    Result ours = run(c, 7);
+    c.backend = FftBackend::VkFFT;
+    Result theirs = run(c, 7);
+    std::uint32_t n = ops::fft_size_for(L);
+    EXPECT_LE(theirs.rel_err, bound_for(n)) << "VkFFT vs reference, L " << L;
+    double max_ref = 0;
+    for (double w : ours.want) max_ref = std::max(max_ref, std::fabs(w));
+    EXPECT_TRUE(test::all_close(ours.got, theirs.got, 2 * bound_for(n) * max_ref, 0.0)) << "ours vs VkFFT, L " << L;
+  }
+}
+
+}  // namespace
+}  // namespace m2vk
