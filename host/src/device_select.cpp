@@ -53,7 +53,9 @@ bool all_hex(std::string_view s) {
 }
 
 [[noreturn]] void fail(const std::string& what, const std::vector<DeviceInfo>& devices) {
-  throw HostError(what + "; available devices:\n" + describe_devices(devices));
+  std::string list = describe_devices(devices);
+  if (!list.empty() && list.back() == '\n') list.pop_back();
+  throw HostError(what + "; available devices:\n" + list);
 }
 
 }  // namespace
