@@ -19,13 +19,13 @@ namespace {
 using namespace m2vk;
 namespace fs = std::filesystem;
 
-struct Run {
+struct CliRun {
   int code;
   std::string out;
 };
 
 // Runs `m2vk <args>` through the shell, capturing stdout; stderr goes to the test log.
-Run m2vk_run(const std::string& args) {
+CliRun m2vk_run(const std::string& args) {
   const std::string cmd = std::string(M2VK_BIN) + " " + args;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return {-1, ""};
@@ -44,7 +44,7 @@ class Cli : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
     model_ = dir_->path() / "demo";
-    const Run r = m2vk_run("demo-model " + q(model_) + " --shape tiny --l-max 64 --seed 2");
+    const CliRun r = m2vk_run("demo-model " + q(model_) + " --shape tiny --l-max 64 --seed 2");
     ASSERT_EQ(r.code, 0);
   }
   static void TearDownTestSuite() { delete dir_; }
@@ -82,7 +82,7 @@ TEST_F(Cli, DemoModelWritesTheRealLayout) {
 }
 
 TEST_F(Cli, EmbedJsonlMatchesApiInInputOrder) {
-  const Run r = m2vk_run("embed --model " + q(model_) + " --device cpu 'first text' 'second one' 'third'");
+  const CliRun r = m2vk_run("embed --model " + q(model_) + " --device cpu 'first text' 'second one' 'third'");
   ASSERT_EQ(r.code, 0);
   auto rows = parse_jsonl_embeddings(r.out);
   ASSERT_EQ(rows.size(), 3u);
@@ -103,7 +103,7 @@ TEST_F(Cli, EmbedReadsStdinAndJsonlAndWritesNpyAndSafetensors) {
     std::ofstream f(in);
     f << "{\"text\": \"first text\"}\nplain second line\n\n{\"text\": \"third\"}\n";
   }
-  const Run a = m2vk_run("embed --model " + q(model_) + " --format npy --output " + q(out / "e.npy") + " < " + q(in));
+  const CliRun a = m2vk_run("embed --model " + q(model_) + " --format npy --output " + q(out / "e.npy") + " < " + q(in));
   ASSERT_EQ(a.code, 0);
   const std::string npy = test::read_file(out / "e.npy");
   ASSERT_EQ(npy.substr(0, 6), "\x93NUMPY");
@@ -111,7 +111,7 @@ TEST_F(Cli, EmbedReadsStdinAndJsonlAndWritesNpyAndSafetensors) {
   const size_t header = 10 + static_cast<unsigned char>(npy[8]) + 256 * static_cast<unsigned char>(npy[9]);
   ASSERT_EQ(npy.size(), header + 3 * 32 * 4);
 
-  const Run b = m2vk_run("embed --model " + q(model_) + " --input " + q(in) + " --format safetensors --output " +
+  const CliRun b = m2vk_run("embed --model " + q(model_) + " --input " + q(in) + " --format safetensors --output " +
                          q(out / "e.safetensors"));
   ASSERT_EQ(b.code, 0);
   loader::TensorStore st = loader::load_safetensors(out / "e.safetensors");
@@ -132,7 +132,7 @@ TEST_F(Cli, BadFlagsExitNonZeroAndWriteNothing) {
   EXPECT_EQ(m2vk_run("embed --model " + q(model_) + " --format csv --output " + q(o) + " hi").code, 2);
   EXPECT_EQ(m2vk_run("embed --model " + q(model_) + " --format npy hi").code, 2);  // npy needs --output
   EXPECT_EQ(m2vk_run("embed --model " + q(model_) + " --max-length 65 --output " + q(o) + " hi").code, 1);
-  EXPECT_EQ(m2vk_run("embed --model " + q(model_) + " --device gpu --output " + q(o) + " hi").code, 1);
+  EXPECT_EQ(m2vk_run("embed --model " + q(model_) + " --device 99 --output " + q(o) + " hi").code, 1);  // no GPU 99
   EXPECT_EQ(m2vk_run("embed --model " + q(dir_->path() / "nonexistent") + " --output " + q(o) + " hi").code, 1);
   EXPECT_EQ(m2vk_run("embed --output " + q(o) + " hi").code, 2);  // no --model
   EXPECT_FALSE(fs::exists(o));
@@ -144,7 +144,7 @@ TEST_F(Cli, ClassifyOnRetrievalModelFails) {
 }
 
 TEST(CliGolden, ExitCodes) {
-  const Run ok = m2vk_run("golden " + q(test::golden_dir("tiny-unidirectional")) + " --device cpu");
+  const CliRun ok = m2vk_run("golden " + q(test::golden_dir("tiny-unidirectional")) + " --device cpu");
   EXPECT_EQ(ok.code, 0) << ok.out;
   EXPECT_NE(ok.out.find("encoder.layer.1.mlp.wo"), std::string::npos);
   EXPECT_NE(ok.out.find("PASS"), std::string::npos);
@@ -171,7 +171,7 @@ TEST(CliGolden, ExitCodes) {
     }
     loader::write_safetensors(d / "expected.safetensors", t, {});
   }
-  const Run bad = m2vk_run("golden " + q(d.path()) + " --dump " + q(d / "dump.safetensors"));
+  const CliRun bad = m2vk_run("golden " + q(d.path()) + " --device cpu --dump " + q(d / "dump.safetensors"));
   EXPECT_EQ(bad.code, 1) << bad.out;
   EXPECT_NE(bad.out.find("FAIL"), std::string::npos);
   // The dump holds the produced tensors under the expected names.

@@ -1,0 +1,85 @@
+// m2vk classify: labels and softmax scores of a sequence-classification model, as JSONL.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+#include "cli_args.hpp"
+#include "command.hpp"
+#include "m2vk/io.hpp"
+#include "m2vk/model.hpp"
+
+namespace {
+
+using m2vk::cli::UsageError;
+
+int run_classify(const std::vector<std::string>& args) {
+  m2vk::cli::ArgParser p(
+      "usage: m2vk classify --model DIR [options] [TEXT...]\n"
+      "Classifies each TEXT (or each line of --input FILE / stdin: plain text, or JSONL with \"text\" and an\n"
+      "optional \"text_pair\") and prints one JSON line per input: label (id2label), score, all scores\n"
+      "(softmax) and logits; a one-label model is a regression and prints \"value\".");
+  p.option("--model", "model folder")
+      .option("--device", "auto | cpu | gpu | gpu:N | N (default auto)")
+      .option("--padding", "max_length (default, reference-faithful) | longest (opt-in; changes the outputs)")
+      .option("--max-length", "truncate and pad to N tokens, N <= l_max")
+      .option("--batch-size", "texts per forward pass (default 8)")
+      .option("--output", "output file (written atomically); default stdout")
+      .option("--input", "read inputs from FILE ('-' = stdin), one per line");
+  p.parse(args);
+  if (p.help_requested()) {
+    std::fputs(p.help_text().c_str(), stdout);
+    return 0;
+  }
+  auto model_dir = p.get("--model");
+  if (!model_dir) throw UsageError("--model DIR is required");
+  m2vk::RunOptions run;
+  const std::string padding = p.get_or("--padding", "max_length");
+  if (padding == "max_length") run.padding = m2vk::PaddingMode::MaxLength;
+  else if (padding == "longest") run.padding = m2vk::PaddingMode::Longest;
+  else throw UsageError("--padding '" + padding + "': expected max_length or longest");
+  if (auto n = p.get_int("--max-length", 2, 1 << 30)) run.max_length = *n;
+  if (auto n = p.get_int("--batch-size", 1, 1 << 20)) run.batch_size = static_cast<size_t>(*n);
+  m2vk::ModelLoadOptions lo;
+  try {
+    lo.device = m2vk::Device::parse(p.get_or("--device", "auto"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--device: ") + e.what());
+  }
+
+  std::vector<m2vk::TextInput> inputs;
+  for (const auto& t : p.positional()) inputs.push_back({t, std::nullopt});
+  if (auto in = p.get("--input")) {
+    if (!inputs.empty()) throw UsageError("give texts as arguments or with --input, not both");
+    if (*in == "-") {
+      inputs = m2vk::read_text_lines(std::cin, "stdin");
+    } else {
+      std::ifstream f(*in);
+      if (!f) throw std::runtime_error("cannot open input file " + *in);
+      inputs = m2vk::read_text_lines(f, *in);
+    }
+  } else if (inputs.empty()) {
+    inputs = m2vk::read_text_lines(std::cin, "stdin");
+  }
+  if (inputs.empty()) throw UsageError("no input texts");
+
+  m2vk::Model model = m2vk::Model::load(*model_dir, lo);
+  if (model.random_weights())
+    std::fprintf(stderr, "m2vk classify: note: %s holds RANDOM weights (m2vk demo-model): the labels mean nothing\n",
+                 model_dir->c_str());
+  if (::isatty(2) && inputs.size() > run.batch_size)
+    run.progress = [](const m2vk::ProgressInfo& pi) {
+      std::fprintf(stderr, "\rclassifying %zu/%zu", pi.done, pi.total);
+      if (pi.done == pi.total) std::fputc('\n', stderr);
+    };
+  const std::string out = m2vk::classifications_to_jsonl(model.classify(inputs, run));
+  if (auto o = p.get("--output"))
+    m2vk::write_file_atomically(*o, out);
+  else
+    std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+M2VK_COMMAND("classify", "labels and scores of a classification model (JSONL)", run_classify);

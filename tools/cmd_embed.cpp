@@ -1,0 +1,103 @@
+// m2vk embed: sentence embeddings for texts from arguments, --input FILE or stdin.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+#include "cli_args.hpp"
+#include "command.hpp"
+#include "m2vk/io.hpp"
+#include "m2vk/model.hpp"
+
+namespace {
+
+using m2vk::cli::UsageError;
+
+int run_embed(const std::vector<std::string>& args) {
+  m2vk::cli::ArgParser p(
+      "usage: m2vk embed --model DIR [options] [TEXT...]\n"
+      "Embeds each TEXT (or each line of --input FILE / stdin: plain text, or JSONL with a \"text\" field)\n"
+      "and writes one embedding per input, in input order.");
+  p.option("--model", "model folder (config.json + checkpoint + tokenizer files)")
+      .option("--device", "auto | cpu | gpu | gpu:N | N (default auto: the GPU when available, else cpu)")
+      .option("--padding",
+              "max_length (default, reference-faithful: every text padded to --max-length, by default the "
+              "model's l_max, as the model card does) | longest (pad to the longest text of each batch: faster, "
+              "but since nothing masks padding the embeddings then differ from the reference and depend on "
+              "batch composition)")
+      .option("--max-length", "truncate (keeping [SEP]) and pad to N tokens, N <= l_max")
+      .flag("--normalize", "L2-normalise each embedding")
+      .option("--batch-size", "texts per forward pass (default 8)")
+      .option("--format", "jsonl (default) | npy | safetensors")
+      .option("--output", "output file (written atomically); default stdout (jsonl only)")
+      .option("--input", "read texts from FILE ('-' = stdin), one per line");
+  p.parse(args);
+  if (p.help_requested()) {
+    std::fputs(p.help_text().c_str(), stdout);
+    return 0;
+  }
+  auto model_dir = p.get("--model");
+  if (!model_dir) throw UsageError("--model DIR is required");
+
+  m2vk::RunOptions run;
+  const std::string padding = p.get_or("--padding", "max_length");
+  if (padding == "max_length") run.padding = m2vk::PaddingMode::MaxLength;
+  else if (padding == "longest") run.padding = m2vk::PaddingMode::Longest;
+  else throw UsageError("--padding '" + padding + "': expected max_length or longest");
+  if (auto n = p.get_int("--max-length", 2, 1 << 30)) run.max_length = *n;
+  if (auto n = p.get_int("--batch-size", 1, 1 << 20)) run.batch_size = static_cast<size_t>(*n);
+  run.normalize = p.has("--normalize");
+  m2vk::EmbedFormat format;
+  try {
+    format = m2vk::parse_embed_format(p.get_or("--format", "jsonl"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--format: ") + e.what());
+  }
+  const auto output = p.get("--output");
+  if (format != m2vk::EmbedFormat::Jsonl && !output) throw UsageError("--format npy/safetensors needs --output FILE");
+  m2vk::ModelLoadOptions lo;
+  try {
+    lo.device = m2vk::Device::parse(p.get_or("--device", "auto"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--device: ") + e.what());
+  }
+
+  // Inputs: arguments, else --input FILE, else stdin.
+  std::vector<std::string> texts = p.positional();
+  if (auto in = p.get("--input")) {
+    if (!texts.empty()) throw UsageError("give texts as arguments or with --input, not both");
+    std::vector<m2vk::TextInput> lines;
+    if (*in == "-") {
+      lines = m2vk::read_text_lines(std::cin, "stdin");
+    } else {
+      std::ifstream f(*in);
+      if (!f) throw std::runtime_error("cannot open input file " + *in);
+      lines = m2vk::read_text_lines(f, *in);
+    }
+    for (auto& l : lines) texts.push_back(std::move(l.text));
+  } else if (texts.empty()) {
+    for (auto& l : m2vk::read_text_lines(std::cin, "stdin")) texts.push_back(std::move(l.text));
+  }
+  if (texts.empty()) throw UsageError("no input texts");
+
+  m2vk::Model model = m2vk::Model::load(*model_dir, lo);
+  if (model.random_weights())
+    std::fprintf(stderr, "m2vk embed: note: %s holds RANDOM weights (m2vk demo-model): the embeddings mean nothing\n",
+                 model_dir->c_str());
+  const bool bar = ::isatty(2) && texts.size() > run.batch_size;
+  if (bar)
+    run.progress = [](const m2vk::ProgressInfo& pi) {
+      std::fprintf(stderr, "\rembedding %zu/%zu", pi.done, pi.total);
+      if (pi.done == pi.total) std::fputc('\n', stderr);
+    };
+  m2vk::EmbedResult r = model.embed(texts, run);
+  if (output)
+    m2vk::write_embeddings(*output, format, r);
+  else
+    std::fputs(m2vk::embeddings_to_jsonl(r).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+M2VK_COMMAND("embed", "sentence embeddings of texts (jsonl / npy / safetensors)", run_embed);
