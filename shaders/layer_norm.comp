@@ -1,9 +1,9 @@
 #version 450
 // LayerNorm over the last axis, optionally of x + r, or of the embedding sum (EMBED=1).
-// Layouts in include/pc/layer_norm.h. One invocation per row, two passes (mean, then the
-// centred variance, which stays accurate when |mean| >> std; eps is 1e-12 in M2-BERT, i.e.
-// no protection at all in fp32). A constant row therefore gives (0/0 -> 0) * ... : we follow
-// PyTorch, which returns beta for it, by clamping the inverse std to a finite value.
+// Layouts in include/pc/layer_norm.h. One invocation per row, two passes (a shifted mean, then
+// the centred variance; both stay accurate when |mean| >> std). eps is 1e-12 in M2-BERT, i.e.
+// almost no protection in fp32: a constant row gives 0 * 1e6 = 0, hence beta, as in PyTorch;
+// the clamp only matters for eps = 0.
 #include "pc/layer_norm.h"
 
 layout(local_size_x = 64) in;
@@ -54,9 +54,11 @@ void main() {
   xbase = pc.x_off + b * pc.x_sb + m * pc.x_sr;
   rbase = pc.r_off + b * pc.x_sb + m * pc.x_sr;
 #endif
+  // Sum of (v - v0): with |mean| >> std a plain fp32 sum of the values would lose digits.
+  float shift = value(0);
   float sum = 0.0;
-  for (uint c = 0; c < pc.cols; c++) sum += value(c);
-  float mean = sum / float(pc.cols);
+  for (uint c = 0; c < pc.cols; c++) sum += value(c) - shift;
+  float mean = shift + sum / float(pc.cols);
   float sq = 0.0;
   for (uint c = 0; c < pc.cols; c++) {
     float d = value(c) - mean;

@@ -14,3 +14,5 @@ endforeach()
 foreach(e 0 1 2 3)
   m2vk_shader(NAME gemm_coopmat_e${e} SOURCE gemm_coopmat.comp DEFINES EPI=${e})
 endforeach()
+# FMA-peak yardstick of bench/gemm.
+m2vk_shader(NAME gemm_fma_peak SOURCE gemm_fma_peak.comp)

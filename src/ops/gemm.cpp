@@ -1,0 +1,200 @@
+// Dense and block-diagonal GEMMs (see m2vk/ops/gemm.hpp and shaders/gemm.comp).
+#include "m2vk/ops/gemm.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "layer_binding.hpp"
+#include "m2vk/ops/activation.hpp"
+#include "m2vk/ops/op_error.hpp"
+#include "pc/gemm.h"
+
+namespace m2vk::ops {
+namespace {
+
+// Workgroup tiles of shaders/gemm.comp (LY*TM rows x LX*TN columns) and gemm_coopmat.comp.
+constexpr std::uint32_t kTileM = 128, kTileN = 64;
+constexpr std::uint32_t kGluTileM = 64, kGluTileN = 32;
+constexpr std::uint32_t kCoopTile = 64;
+
+std::string where(const char* arg) { return std::string("record_linear: ") + arg; }
+
+std::uint32_t u32(std::uint64_t v, const char* what) { return detail::pc_u32(v, where(what)); }
+
+void check_shapes(const MatrixView& x, const LinearWeights& w, const MatrixView& out, const GemmOptions& o) {
+  if (w.nblocks == 0 || w.in == 0 || w.out == 0 || w.in % w.nblocks != 0 || w.out % w.nblocks != 0) {
+    throw OpError(where("weights") + ": in " + std::to_string(w.in) + " and out " + std::to_string(w.out) +
+                  " must be positive multiples of nblocks " + std::to_string(w.nblocks));
+  }
+  const std::uint64_t wfloats = std::uint64_t(w.out) * (w.in / w.nblocks);
+  if (w.weight.size / 4 < wfloats) {
+    throw OpError(where("weight") + ": buffer holds " + std::to_string(w.weight.size / 4) + " floats, shape needs " +
+                  std::to_string(wfloats));
+  }
+  if (w.bias && w.bias->size / 4 < w.out) {
+    throw OpError(where("bias") + ": buffer holds " + std::to_string(w.bias->size / 4) + " floats, needs " +
+                  std::to_string(w.out));
+  }
+  if (x.cols != w.in) {
+    throw OpError(where("x") + " " + x.describe() + ": has " + std::to_string(x.cols) + " columns, the layer takes " +
+                  std::to_string(w.in));
+  }
+  const bool glu = o.epilogue == Epilogue::Glu;
+  if (glu && w.out % 2 != 0) throw OpError(where("epilogue Glu") + ": needs an even output count, got " + std::to_string(w.out));
+  const std::uint32_t ncols = glu ? w.out / 2 : w.out;
+  if (out.batch != x.batch || out.rows != x.rows || out.cols != ncols) {
+    throw OpError(where("out") + " " + out.describe() + ": expected shape (" + std::to_string(x.batch) + ", " +
+                  std::to_string(x.rows) + ", " + std::to_string(ncols) + ")");
+  }
+  if (o.epilogue == Epilogue::AddResidual) {
+    if (!o.residual) throw OpError(where("residual") + ": epilogue AddResidual needs options.residual");
+    if (!o.residual->same_layout(out)) {
+      throw OpError(where("residual") + " " + o.residual->describe() + ": must have the shape and strides of out " +
+                    out.describe());
+    }
+  }
+  detail::check_in_buffer(x, where("x"));
+  detail::check_in_buffer(out, where("out"));
+  if (o.residual) detail::check_in_buffer(*o.residual, where("residual"));
+}
+
+enum EpiCode : std::uint32_t { kEpiBias = 0, kEpiGelu = 1, kEpiTanh = 2, kEpiResidual = 3 };
+
+std::uint32_t epi_code(Epilogue e) {
+  switch (e) {
+    case Epilogue::Gelu: return kEpiGelu;
+    case Epilogue::Tanh: return kEpiTanh;
+    case Epilogue::AddResidual: return kEpiResidual;
+    default: return kEpiBias;
+  }
+}
+
+void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& x, const LinearWeights& w,
+                  const MatrixView& out, const GemmOptions& o, std::uint32_t b0, std::uint32_t nbatch,
+                  std::uint32_t r0, std::uint32_t nrows, bool glu) {
+  const std::uint32_t p = w.in / w.nblocks, q = w.out / w.nblocks;
+  const auto xa = detail::bind_view(ctx, x, b0, nbatch, r0, nrows, where("x"));
+  const auto ca = detail::bind_view(ctx, out, b0, nbatch, r0, nrows, where("out"));
+  if (w.weight.size > ctx.limits().max_storage_range) {
+    throw OpError(where("weight") + ": " + std::to_string(w.weight.size) + " bytes exceed maxStorageBufferRange");
+  }
+
+  pc::GemmPC pc{};
+  pc.M = nrows;
+  pc.N = q;
+  pc.K = p;
+  pc.nblocks = w.nblocks;
+  pc.glu_half = glu ? w.out / 2 : 0;
+  pc.has_bias = w.bias ? 1u : 0u;
+  pc.a_off = xa.offset;
+  pc.a_sb = u32(x.stride_batch, "x.stride_batch");
+  pc.a_sr = u32(x.stride_row, "x.stride_row");
+  pc.a_sc = u32(x.stride_col, "x.stride_col");
+  pc.c_off = ca.offset;
+  pc.c_sb = u32(out.stride_batch, "out.stride_batch");
+  pc.c_sr = u32(out.stride_row, "out.stride_row");
+  pc.c_sc = u32(out.stride_col, "out.stride_col");
+
+  std::optional<detail::BoundFloats> ra;
+  if (o.epilogue == Epilogue::AddResidual) {
+    ra = detail::bind_view(ctx, *o.residual, b0, nbatch, r0, nrows, where("residual"));
+    pc.r_off = ra->offset;
+  }
+
+  std::string variant;
+  std::uint32_t tile_m = kTileM, tile_n = kTileN;
+  if (o.precision == Precision::FP16CoopMat) {
+    variant = "gemm_coopmat_e" + std::to_string(epi_code(o.epilogue));
+    tile_m = tile_n = kCoopTile;
+  } else {
+    // Load modes of gemm.comp (its header comment): vec4 weights when rows are 4-float aligned;
+    // vec4 activations along k (token-major x) or along m (channel-major x) when aligned.
+    const bool wvec = p % 4 == 0 && w.weight.offset % 16 == 0;
+    const bool a4 = wvec && xa.vec4_ok && xa.offset % 4 == 0 && pc.a_sb % 4 == 0;
+    int aload = 0;
+    if (a4 && pc.a_sc == 1 && pc.a_sr % 4 == 0) aload = 1;
+    else if (a4 && pc.a_sr == 1 && pc.a_sc % 4 == 0 && nrows % 4 == 0) aload = 2;
+    const std::string suffix = "_a" + std::to_string(aload) + "_w" + (wvec ? "1" : "0");
+    if (glu) {
+      variant = "gemm_glu" + suffix;
+      tile_m = kGluTileM;
+      tile_n = kGluTileN;
+    } else {
+      variant = "gemm" + suffix + "_e" + std::to_string(epi_code(o.epilogue));
+    }
+  }
+
+  // Column segments: one per block; the fused GLU cuts its I outputs at block boundaries.
+  std::uint32_t segments = w.nblocks;
+  pc.seg_width = q;
+  if (glu) {
+    pc.seg_width = w.nblocks == 1 ? w.out / 2 : q;
+    segments = (w.out / 2) / pc.seg_width;
+  }
+  pc.tiles_per_seg = (pc.seg_width + tile_n - 1) / tile_n;
+  const host::Groups groups{u32(std::uint64_t(segments) * pc.tiles_per_seg, "column tiles"),
+                            host::div_up(nrows, tile_m), nbatch};
+
+  const host::Pipeline& pipe = ctx.pipeline(variant);
+  const host::BufferRange bias = w.bias ? *w.bias : w.weight;  // unused binding when no bias
+  if (ra) {
+    rec.dispatch(pipe, {host::read(xa.range), host::read(w.weight), host::read(bias), host::write(ca.range),
+                        host::read(ra->range)},
+                 pc, groups, variant);
+  } else {
+    rec.dispatch(pipe, {host::read(xa.range), host::read(w.weight), host::read(bias), host::write(ca.range)}, pc,
+                 groups, variant);
+  }
+}
+
+void record_checked(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& x, const LinearWeights& w,
+                    const MatrixView& out, const GemmOptions& o, bool glu) {
+  std::vector<const MatrixView*> views{&x, &out};
+  if (o.residual) views.push_back(&*o.residual);
+  detail::for_each_piece(ctx, views, x.batch, x.rows, "record_linear",
+                         [&](std::uint32_t b0, std::uint32_t nb, std::uint32_t r0, std::uint32_t nr) {
+                           record_piece(ctx, rec, x, w, out, o, b0, nb, r0, nr, glu);
+                         });
+}
+
+}  // namespace
+
+bool glu_fusable(const LinearWeights& w) {
+  return w.nblocks == 1 || (w.nblocks % 2 == 0 && w.out % w.nblocks == 0);
+}
+
+std::uint64_t linear_macs(const MatrixView& x, const LinearWeights& w) {
+  return std::uint64_t(x.batch) * x.rows * w.out * (w.nblocks ? w.in / w.nblocks : 0);
+}
+
+void record_linear(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& x, const LinearWeights& w,
+                   const MatrixView& out, const GemmOptions& options) {
+  check_shapes(x, w, out, options);
+  if (x.batch == 0 || x.rows == 0) return;
+  if (options.precision == Precision::FP16CoopMat && !coopmat_enabled(ctx)) {
+    throw OpError(where("precision") + ": fp16-coopmat is not available on '" + ctx.device_info().name +
+                  "' (" + coopmat_missing(ctx.device_info(), false) + "); pass the result of resolve_precision()");
+  }
+  if (options.epilogue != Epilogue::Glu) {
+    record_checked(ctx, rec, x, w, out, options, false);
+    return;
+  }
+  if (glu_fusable(w) && options.precision == Precision::FP32) {
+    record_checked(ctx, rec, x, w, out, options, true);
+    return;
+  }
+  // Unfused GLU: all 2I outputs into the scratch (token-major), then the element-wise GLU.
+  if (!options.glu_scratch) {
+    throw OpError(where("glu_scratch") + ": GLU with nblocks " + std::to_string(w.nblocks) +
+                  " cannot be fused; pass a scratch buffer of " + std::to_string(linear_macs(x, w) / (w.in / w.nblocks)) +
+                  " floats");
+  }
+  const MatrixView g = MatrixView::row_major(*options.glu_scratch, x.batch, x.rows, w.out);
+  GemmOptions plain = options;
+  plain.epilogue = Epilogue::None;
+  record_checked(ctx, rec, x, w, g, plain, false);
+  record_activation(ctx, rec, Activation::Glu, g, out);
+}
+
+}  // namespace m2vk::ops

@@ -1,0 +1,22 @@
+// LayerNorm over the last axis of a (B, M, C) view, optionally of x + residual (the MLP block's
+// "LayerNorm(o + m)"): y = (s - mean) / sqrt(var + eps) * gamma + beta, biased variance,
+// fp32 with a two-pass (centred) variance. Tolerance vs double: 2e-6 * max(1, |y|) for C = 768.
+#pragma once
+
+#include <optional>
+
+#include "m2vk/host/host.hpp"
+#include "m2vk/ops/matrix_view.hpp"
+
+namespace m2vk::ops {
+
+struct LayerNormWeights {
+  host::BufferRange gamma, beta;  // (C) each
+  float eps = 1e-12f;
+};
+
+// residual: same shape and strides as x. y may alias x (in place, row by row).
+void record_layer_norm(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& x,
+                       const std::optional<MatrixView>& residual, const LayerNormWeights& w, const MatrixView& y);
+
+}  // namespace m2vk::ops

@@ -1,0 +1,61 @@
+// LayerNorm (+ residual) over rows (see m2vk/ops/layer_norm.hpp, shaders/layer_norm.comp).
+#include "m2vk/ops/layer_norm.hpp"
+
+#include <string>
+
+#include "layer_binding.hpp"
+#include "m2vk/ops/op_error.hpp"
+#include "pc/layer_norm.h"
+
+namespace m2vk::ops {
+
+void record_layer_norm(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& x,
+                       const std::optional<MatrixView>& residual, const LayerNormWeights& w, const MatrixView& y) {
+  if (x.batch != y.batch || x.rows != y.rows || x.cols != y.cols) {
+    throw OpError("record_layer_norm: x " + x.describe() + " and y " + y.describe() + " differ in shape");
+  }
+  if (residual && !residual->same_layout(x)) {
+    throw OpError("record_layer_norm: residual " + residual->describe() + " must have x's layout " + x.describe());
+  }
+  if (w.gamma.size / 4 < x.cols || w.beta.size / 4 < x.cols) {
+    throw OpError("record_layer_norm: gamma/beta hold " + std::to_string(w.gamma.size / 4) + "/" +
+                  std::to_string(w.beta.size / 4) + " floats, need " + std::to_string(x.cols));
+  }
+  if (x.cols == 0) throw OpError("record_layer_norm: rows of zero length");
+  detail::check_in_buffer(x, "record_layer_norm: x");
+  detail::check_in_buffer(y, "record_layer_norm: y");
+  if (residual) detail::check_in_buffer(*residual, "record_layer_norm: residual");
+  const host::Pipeline& pipe = ctx.pipeline("layer_norm");
+  std::vector<const MatrixView*> views{&x, &y};
+  if (residual) views.push_back(&*residual);
+  detail::for_each_piece(
+      ctx, views, x.batch, x.rows, "record_layer_norm",
+      [&](std::uint32_t b0, std::uint32_t nb, std::uint32_t r0, std::uint32_t nr) {
+        const auto xb = detail::bind_view(ctx, x, b0, nb, r0, nr, "record_layer_norm: x");
+        const auto yb = detail::bind_view(ctx, y, b0, nb, r0, nr, "record_layer_norm: y");
+        const auto rb = residual ? detail::bind_view(ctx, *residual, b0, nb, r0, nr, "record_layer_norm: residual") : xb;
+        pc::LayerNormPC pc{};
+        pc.batch = nb;
+        pc.rows = nr;
+        pc.cols = x.cols;
+        pc.eps = w.eps;
+        pc.x_off = xb.offset;
+        pc.x_sb = detail::pc_u32(x.stride_batch, "record_layer_norm: x.stride_batch");
+        pc.x_sr = detail::pc_u32(x.stride_row, "record_layer_norm: x.stride_row");
+        pc.x_sc = detail::pc_u32(x.stride_col, "record_layer_norm: x.stride_col");
+        pc.r_off = rb.offset;
+        pc.has_r = residual ? 1u : 0u;
+        pc.y_off = yb.offset;
+        pc.y_sb = detail::pc_u32(y.stride_batch, "record_layer_norm: y.stride_batch");
+        pc.y_sr = detail::pc_u32(y.stride_row, "record_layer_norm: y.stride_row");
+        pc.y_sc = detail::pc_u32(y.stride_col, "record_layer_norm: y.stride_col");
+        const host::Groups groups{host::div_up(std::uint64_t(nb) * nr, 64), 1, 1};
+        // y may alias x (each invocation reads its whole row before writing it): read-write.
+        rec.dispatch(pipe,
+                     {host::read(xb.range), host::read(rb.range), host::read(w.gamma), host::read(w.beta),
+                      host::read_write(yb.range)},
+                     pc, groups, "layer_norm");
+      });
+}
+
+}  // namespace m2vk::ops

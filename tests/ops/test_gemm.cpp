@@ -1,0 +1,241 @@
+// GPU GEMMs (m2vk/ops/gemm.hpp) against a double-precision CPU reference, on lavapipe with the
+// validation layer on. Sizes are odd on purpose: they hit the remainder rows/columns of the
+// 128 x 64 workgroup tiles, K % 4 != 0 (scalar loads), strided channel-major inputs and outputs,
+// nblocks 1/2/4 and the 80M model's shapes at L = 16.
+//
+// Tolerance (fp32): max |gpu - ref| <= 1e-5 * max(1, max |ref|) per output tensor; outputs are
+// pre-filled with NaN so an element the kernel forgot to write fails the comparison.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "layer_test_util.hpp"
+#include "m2vk/ops/gemm.hpp"
+#include "m2vk/ops/op_error.hpp"
+#include "m2vk/ops/pooling.hpp"
+#include "vk_test.hpp"
+
+namespace m2vk::test {
+namespace {
+
+using ops::Epilogue;
+using ops::MatrixView;
+
+constexpr double kTolFp32 = 1e-5;
+
+enum class Layout { TokenMajor, ChannelMajor };
+
+MatrixView make_view(const host::BufferRange& buf, Layout l, std::uint32_t b, std::uint32_t rows, std::uint32_t cols,
+                     std::uint64_t offset = 0) {
+  return l == Layout::TokenMajor ? MatrixView::row_major(buf, b, rows, cols, offset)
+                                 : MatrixView::channel_major(buf, b, rows, cols, offset);
+}
+
+std::uint32_t nan_bits() {
+  const float f = std::numeric_limits<float>::quiet_NaN();
+  std::uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+struct Case {
+  std::uint32_t batch = 2, rows = 0, in = 0, out = 0, nb = 1;
+  bool bias = true;
+  Layout x_layout = Layout::TokenMajor, out_layout = Layout::TokenMajor;
+  std::uint64_t x_offset = 0;  // floats before the first element of x
+  Epilogue epi = Epilogue::None;
+};
+
+class GemmTest : public VkTest {
+ protected:
+  // Runs one case and compares with the reference; returns the max error relative to scale.
+  void run(const Case& c) {
+    SCOPED_TRACE("B=" + std::to_string(c.batch) + " M=" + std::to_string(c.rows) + " in=" + std::to_string(c.in) +
+                 " out=" + std::to_string(c.out) + " nb=" + std::to_string(c.nb));
+    const bool glu = c.epi == Epilogue::Glu;
+    const std::uint32_t ncols = glu ? c.out / 2 : c.out;
+    const std::uint64_t xfloats = c.x_offset + std::uint64_t(c.batch) * c.rows * c.in;
+    std::vector<float> xh = random_floats(xfloats, 1 + c.rows);
+    std::vector<float> wh = random_floats(std::size_t(c.out) * (c.in / c.nb), 2 + c.out, -0.5f, 0.5f);
+    std::vector<float> bh = random_floats(c.out, 3);
+    host::Buffer xb = upload(xh), wb = upload(wh), bb = upload(bh);
+    const MatrixView x = make_view(xb, c.x_layout, c.batch, c.rows, c.in, c.x_offset);
+
+    const std::uint64_t ofloats = std::uint64_t(c.batch) * c.rows * ncols;
+    host::Buffer ob = filled(ofloats * 4, nan_bits());
+    const MatrixView out = make_view(ob, c.out_layout, c.batch, c.rows, ncols);
+
+    ops::LinearWeights w{wb, std::nullopt, c.in, c.out, c.nb};
+    if (c.bias) w.bias = bb.range();
+    ops::GemmOptions opt;
+    opt.epilogue = c.epi;
+    std::vector<float> rh;
+    host::Buffer rb, scratch;
+    if (c.epi == Epilogue::AddResidual) {
+      rh = random_floats(ofloats, 4);
+      rb = upload(rh);
+      opt.residual = make_view(rb, c.out_layout, c.batch, c.rows, ncols);
+    }
+    if (glu && !ops::glu_fusable(w)) {
+      scratch = ctx().create_buffer(std::uint64_t(c.batch) * c.rows * c.out * 4);
+      opt.glu_scratch = scratch.range();
+    }
+    auto rec = ctx().record();
+    ops::record_linear(ctx(), rec, x, w, out, opt);
+    rec.submit_and_wait();
+
+    std::vector<double> want = ref_linear(xh, x, wh, c.bias ? &bh : nullptr, c.in, c.out, c.nb);
+    const std::size_t nrows = std::size_t(c.batch) * c.rows;
+    if (glu) want = ref_glu(want, nrows, ncols);
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      if (c.epi == Epilogue::Gelu) want[i] = gelu(want[i]);
+      if (c.epi == Epilogue::Tanh) want[i] = std::tanh(want[i]);
+    }
+    if (c.epi == Epilogue::AddResidual) {
+      const std::vector<float> r = gather(rh, *opt.residual);
+      for (std::size_t i = 0; i < want.size(); ++i) want[i] += r[i];
+    }
+    const std::vector<float> got = gather(download<float>(ob), out);
+    EXPECT_TRUE(all_close(got, want, kTolFp32 * std::max(1.0, max_abs(want)), 0.0));
+  }
+};
+
+TEST_F(GemmTest, DenseOddSizesScalarLoads) {
+  // K = 29: neither activations nor weights can use vec4 loads; 131 rows > one 128-row tile.
+  run({.batch = 2, .rows = 131, .in = 29, .out = 67});
+}
+
+TEST_F(GemmTest, DenseVec4AlongKRemainderTiles) { run({.batch = 1, .rows = 130, .in = 64, .out = 70}); }
+
+TEST_F(GemmTest, DenseNoBias) { run({.batch = 3, .rows = 5, .in = 12, .out = 3, .bias = false}); }
+
+TEST_F(GemmTest, ChannelMajorInputVec4AlongM) {
+  run({.batch = 2, .rows = 36, .in = 48, .out = 20, .x_layout = Layout::ChannelMajor});
+}
+
+TEST_F(GemmTest, ChannelMajorInputOddRowsScalar) {
+  run({.batch = 2, .rows = 37, .in = 48, .out = 20, .x_layout = Layout::ChannelMajor});
+}
+
+TEST_F(GemmTest, ChannelMajorOutput) {
+  run({.batch = 2, .rows = 37, .in = 32, .out = 40, .out_layout = Layout::ChannelMajor});
+}
+
+TEST_F(GemmTest, UnalignedInputOffset) {
+  // x starts 3 floats into its buffer: vec4 loads must be refused.
+  run({.batch = 2, .rows = 9, .in = 16, .out = 8, .x_offset = 3});
+}
+
+TEST_F(GemmTest, BlockDiagonal) {
+  for (std::uint32_t nb : {1u, 2u, 4u}) {
+    run({.batch = 2, .rows = 19, .in = 24 * nb, .out = 10 * nb, .nb = nb});
+    run({.batch = 1, .rows = 7, .in = 5 * nb, .out = 3 * nb, .nb = nb});  // K = 5: scalar path
+  }
+}
+
+TEST_F(GemmTest, BlockDiagonalChannelMajorInput) {
+  run({.batch = 2, .rows = 20, .in = 32, .out = 24, .nb = 4, .x_layout = Layout::ChannelMajor});
+}
+
+TEST_F(GemmTest, FusedGlu) {
+  for (std::uint32_t nb : {1u, 2u, 4u}) {
+    run({.batch = 2, .rows = 67, .in = 16 * nb, .out = 24 * nb, .nb = nb, .bias = false, .epi = Epilogue::Glu});
+  }
+  run({.batch = 1, .rows = 9, .in = 12, .out = 20, .nb = 4, .bias = false, .epi = Epilogue::Glu});  // K = 3
+}
+
+TEST_F(GemmTest, UnfusedGluThroughScratch) {
+  // nblocks 3: the GLU halves do not start on block boundaries.
+  run({.batch = 2, .rows = 11, .in = 12, .out = 18, .nb = 3, .bias = false, .epi = Epilogue::Glu});
+}
+
+TEST_F(GemmTest, Epilogues) {
+  run({.batch = 2, .rows = 17, .in = 20, .out = 9, .epi = Epilogue::Gelu});
+  run({.batch = 2, .rows = 17, .in = 20, .out = 9, .epi = Epilogue::Tanh});
+  run({.batch = 2, .rows = 17, .in = 20, .out = 12, .nb = 4, .epi = Epilogue::AddResidual});
+  run({.batch = 2, .rows = 13, .in = 20, .out = 9, .out_layout = Layout::ChannelMajor, .epi = Epilogue::AddResidual});
+}
+
+// The 80M model's layer shapes at L = 16, B = 2.
+TEST_F(GemmTest, M2Bert80MInLinearChannelMajorOut) {
+  run({.batch = 2, .rows = 16, .in = 768, .out = 2304, .out_layout = Layout::ChannelMajor});
+}
+TEST_F(GemmTest, M2Bert80MGatedLayersGlu) {
+  run({.batch = 2, .rows = 16, .in = 768, .out = 6144, .nb = 4, .bias = false, .epi = Epilogue::Glu});
+}
+TEST_F(GemmTest, M2Bert80MWoResidual) {
+  run({.batch = 2, .rows = 16, .in = 3072, .out = 768, .nb = 4, .epi = Epilogue::AddResidual});
+}
+TEST_F(GemmTest, M2Bert80MOutLinearFromChannelMajor) {
+  run({.batch = 2, .rows = 16, .in = 768, .out = 768, .x_layout = Layout::ChannelMajor});
+}
+
+TEST_F(GemmTest, PoolerOnClsRows) {
+  // tanh(h[:, 0, :] W^T + b) through the cls_rows() view: no copy of token 0.
+  const std::uint32_t B = 3, L = 5, H = 24;
+  std::vector<float> hh = random_floats(B * L * H, 11), wh = random_floats(H * H, 12), bh = random_floats(H, 13);
+  host::Buffer hb = upload(hh), wb = upload(wh), bb = upload(bh), ob = filled(B * H * 4, nan_bits());
+  const MatrixView cls = ops::cls_rows(MatrixView::row_major(hb, B, L, H));
+  const MatrixView out = MatrixView::row_major(ob, B, 1, H);
+  auto rec = ctx().record();
+  ops::record_linear(ctx(), rec, cls, {wb, bb.range(), H, H, 1}, out, {.epilogue = Epilogue::Tanh});
+  rec.submit_and_wait();
+  std::vector<double> want = ref_linear(hh, cls, wh, &bh, H, H, 1);
+  for (double& v : want) v = std::tanh(v);
+  EXPECT_TRUE(all_close(download<float>(ob), want, kTolFp32, 0.0));
+}
+
+TEST_F(GemmTest, NonFiniteInputsPropagate) {
+  // A NaN in row 0 poisons exactly row 0's outputs; other rows stay finite and correct.
+  std::vector<float> xh = random_floats(4 * 8, 21);
+  xh[3] = std::numeric_limits<float>::quiet_NaN();
+  host::Buffer xb = upload(xh), wb = upload(random_floats(8 * 8, 22)), ob = filled(4 * 8 * 4);
+  auto rec = ctx().record();
+  ops::record_linear(ctx(), rec, MatrixView::row_major(xb, 1, 4, 8), {wb, std::nullopt, 8, 8, 1},
+                     MatrixView::row_major(ob, 1, 4, 8));
+  rec.submit_and_wait();
+  const auto got = download<float>(ob);
+  for (int n = 0; n < 8; ++n) EXPECT_TRUE(std::isnan(got[n])) << n;
+  for (int i = 8; i < 32; ++i) EXPECT_TRUE(std::isfinite(got[i])) << i;
+}
+
+TEST_F(GemmTest, BadArgumentsThrowNamedErrors) {
+  host::Buffer xb = filled(64 * 4), wb = filled(64 * 4), ob = filled(64 * 4);
+  auto rec = ctx().record();
+  const MatrixView x = MatrixView::row_major(xb, 1, 4, 8);
+  auto expect_error = [&](const ops::LinearWeights& w, const MatrixView& o, const ops::GemmOptions& opt,
+                          const std::string& needle) {
+    try {
+      const MatrixView xin = w.in == 8 ? x : MatrixView::row_major(xb, 1, 4, w.in);
+      ops::record_linear(ctx(), rec, xin, w, o, opt);
+      ADD_FAILURE() << "no error for " << needle;
+    } catch (const ops::OpError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  {
+    try {  // x has 8 columns, the layer takes 7
+      ops::record_linear(ctx(), rec, x, {wb, std::nullopt, 7, 8, 1}, MatrixView::row_major(ob, 1, 4, 8));
+      ADD_FAILURE() << "no error for a column mismatch";
+    } catch (const ops::OpError& e) {
+      EXPECT_NE(std::string(e.what()).find("columns"), std::string::npos) << e.what();
+    }
+  }
+  expect_error({wb, std::nullopt, 8, 6, 4}, MatrixView::row_major(ob, 1, 4, 6), {}, "nblocks");
+  expect_error({wb, std::nullopt, 8, 8, 1}, MatrixView::row_major(ob, 1, 4, 7), {}, "out");
+  expect_error({wb, std::nullopt, 8, 8, 1}, MatrixView::row_major(ob, 1, 4, 8), {.epilogue = Epilogue::AddResidual},
+               "residual");
+  expect_error({wb, std::nullopt, 12, 12, 3}, MatrixView::row_major(ob, 1, 4, 6), {.epilogue = Epilogue::Glu},
+               "glu_scratch");
+  expect_error({wb, std::nullopt, 8, 8, 1}, MatrixView::row_major(ob, 1, 4, 8), {.precision = ops::Precision::FP16CoopMat},
+               "fp16-coopmat");
+  host::Buffer small = filled(16 * 4);
+  expect_error({small, std::nullopt, 8, 8, 1}, MatrixView::row_major(ob, 1, 4, 8), {}, "weight");
+}
+
+}  // namespace
+}  // namespace m2vk::test
