@@ -14,12 +14,14 @@ void main() {
   uint tid = gl_LocalInvocationIndex;
   uint row_local = gl_WorkGroupID.y;
   uint row = pc.row_base + row_local;
+  fft_row_setup(row);
   uint M = pc.n / 2u, cols = pc.cols;
   uint c0 = gl_WorkGroupID.x * cols;
   uint total = pc.m1 * cols;
+  uint clog = uint(findLSB(cols));  // cols is a power of two: shifts, not divisions
 
   for (uint e = tid; e < total; e += FFT_WG) {
-    uint n1 = e / cols, cc = e - n1 * cols;
+    uint n1 = e >> clog, cc = e & (cols - 1u);
     s_store(e, fetch_packed(row, pc.m2 * n1 + c0 + cc));
   }
   barrier();
@@ -27,7 +29,7 @@ void main() {
 
   uint base = row_local * M;
   for (uint e = tid; e < total; e += FFT_WG) {
-    uint k1 = e / cols, n2 = c0 + (e - k1 * cols);
+    uint k1 = e >> clog, n2 = c0 + (e & (cols - 1u));
     scratch_data[base + k1 * pc.m2 + n2] = cmul(s_load(e), twiddle(-1.0, (n2 * k1) & (M - 1u), M));
   }
 }

@@ -12,20 +12,22 @@ void main() {
   uint tid = gl_LocalInvocationIndex;
   uint row_local = gl_WorkGroupID.y;
   uint row = pc.row_base + row_local;
+  fft_row_setup(row);
   uint M = pc.n / 2u, cols = pc.cols;
   uint c0 = gl_WorkGroupID.x * cols;
   uint total = pc.m1 * cols;
+  uint clog = uint(findLSB(cols));  // cols is a power of two: shifts, not divisions
   uint base = row_local * M;
 
   for (uint e = tid; e < total; e += FFT_WG) {
-    uint k1 = e / cols, cc = e - k1 * cols;
+    uint k1 = e >> clog, cc = e & (cols - 1u);
     s_store(e, scratch_data[base + k1 * pc.m2 + c0 + cc]);
   }
   barrier();
   shared_fft(pc.m1, cols, 1u, cols, 1.0);
 
   for (uint e = tid; e < total; e += FFT_WG) {
-    uint n1 = e / cols, cc = e - n1 * cols;
+    uint n1 = e >> clog, cc = e & (cols - 1u);
     uint m = pc.m2 * n1 + c0 + cc;
     vec2 v = s_load(e);
     store_output(row, 2u * m, v.x);

@@ -18,6 +18,7 @@ void main() {
   uint j = gl_WorkGroupID.x;
   uint row_local = gl_WorkGroupID.y;
   uint row = pc.row_base + row_local;
+  fft_row_setup(row);
   uint M = pc.n / 2u, m1 = pc.m1, m2 = pc.m2;
   uint k1a = j, k1b = (j == 0u) ? m1 / 2u : m1 - j;
   uint base = row_local * M;
@@ -30,7 +31,7 @@ void main() {
   barrier();
   shared_fft(m2, 2u, m2, 1u, -1.0);
 
-  uint spec = pc.spec_off + row_channel(row) * M;
+  uint spec = pc.spec_off + g_chan * M;
   uint npairs = (j == 0u) ? m2 + 1u : m2;
   for (uint p = tid; p < npairs; p += FFT_WG) {
     uint ia, ib, ka;  // shared slots of the pair and the global bin of slot ia

@@ -13,7 +13,8 @@ void main() {
   if (k > half_n) return;
   uint row_local = gl_WorkGroupID.y;
   uint row = pc.row_base + row_local;
+  fft_row_setup(row);
   uint i = row_local * (half_n + 1u) + k;
-  vec2 s = spec_data[pc.spec_off + row_channel(row) * (half_n + 1u) + k];
+  vec2 s = spec_data[pc.spec_off + g_chan * (half_n + 1u) + k];
   scratch_data[i] = cmul(scratch_data[i], s) * (1.0 / float(pc.n));
 }

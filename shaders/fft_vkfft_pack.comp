@@ -12,5 +12,6 @@ void main() {
   if (m > half_n) return;
   uint row_local = gl_WorkGroupID.y;
   uint row = pc.row_base + row_local;
+  fft_row_setup(row);
   scratch_data[row_local * (half_n + 1u) + m] = m < half_n ? fetch_packed(row, m) : vec2(0.0);
 }

@@ -10,6 +10,7 @@ void main() {
   if (t >= pc.len) return;
   uint half_n = pc.n / 2u;
   uint row_local = gl_WorkGroupID.y;
+  fft_row_setup(pc.row_base + row_local);
   vec2 v = scratch_data[row_local * (half_n + 1u) + t / 2u];
   store_output(pc.row_base + row_local, t, (t & 1u) == 0u ? v.x : v.y);
 }

@@ -26,14 +26,31 @@ layout(std430, binding = 6) buffer ScratchBuf { vec2 scratch_data[]; };
 uint row_batch(uint row) { return row / pc.channels; }
 uint row_channel(uint row) { return row - row_batch(row) * pc.channels; }
 
-uint in_index(uint row, uint t) {
-  uint b = row_batch(row), c = row - b * pc.channels;
-  return b * pc.in_sb + c * pc.in_sc + t * pc.in_st;
+// Every workgroup works on one row: its channel and base offsets are computed once
+// (fft_row_setup) instead of per element (integer division is slow on CPU devices).
+uint g_row = 0xffffffffu, g_chan = 0u, g_in_base = 0u, g_out_base = 0u;
+void fft_row_setup(uint row) {
+  uint b = row / pc.channels;
+  g_row = row;
+  g_chan = row - b * pc.channels;
+  g_in_base = b * pc.in_sb + g_chan * pc.in_sc;
+  g_out_base = pc.out_off + b * pc.out_sb + g_chan * pc.out_sc;
 }
-uint out_index(uint row, uint t) {
-  uint b = row_batch(row), c = row - b * pc.channels;
-  return pc.out_off + b * pc.out_sb + c * pc.out_sc + t * pc.out_st;
+
+// The same for row (b0, c0) + r without a division: rows of one workgroup are consecutive.
+void fft_row_setup_from(uint b0, uint c0, uint r) {
+  uint b = b0, c = c0 + r;
+  while (c >= pc.channels) {
+    c -= pc.channels;
+    ++b;
+  }
+  g_chan = c;
+  g_in_base = b * pc.in_sb + c * pc.in_sc;
+  g_out_base = pc.out_off + b * pc.out_sb + c * pc.out_sc;
 }
+
+uint in_index(uint row, uint t) { return g_in_base + t * pc.in_st; }
+uint out_index(uint row, uint t) { return g_out_base + t * pc.out_st; }
 
 // The (pre-gated) input x[row, t], zero beyond L.
 float fetch_signal(uint row, uint t) {
@@ -69,7 +86,7 @@ void store_output(uint row, uint t, float conv) {
   if ((pc.flags & M2VK_FFT_HAS_D) != 0u) {
     float xv = x_data[pc.x_off + i];
     if ((pc.flags & M2VK_FFT_PREGATE) != 0u) xv *= a_data[pc.a_off + i];
-    y += d_data[row_channel(row)] * xv;
+    y += d_data[g_chan] * xv;
   }
   if ((pc.flags & M2VK_FFT_POSTGATE) != 0u) y *= g_data[pc.g_off + i];
   uint o = out_index(row, t);

@@ -28,11 +28,12 @@ void s_store(uint i, vec2 v) {
 void fft_radix4_stage(uint n, uint ns, uint count, uint fstride, uint estride, float sgn) {
   uint q = n / 4u;
   uint nb = count * q;
+  uint qlog = uint(findLSB(q));  // q is a power of two: shifts, not integer divisions (slow on CPUs)
   vec2 v[FFT_PER_THREAD];
   for (uint i = 0u; i < FFT_PER_THREAD / 4u; ++i) {
     uint b = gl_LocalInvocationIndex + i * FFT_WG;
     if (b < nb) {
-      uint f = b / q, j = b - f * q;
+      uint f = b >> qlog, j = b & (q - 1u);
       uint base = f * fstride;
       vec2 a0 = s_load(base + j * estride);
       vec2 a1 = s_load(base + (j + q) * estride);
@@ -58,7 +59,7 @@ void fft_radix4_stage(uint n, uint ns, uint count, uint fstride, uint estride, f
   for (uint i = 0u; i < FFT_PER_THREAD / 4u; ++i) {
     uint b = gl_LocalInvocationIndex + i * FFT_WG;
     if (b < nb) {
-      uint f = b / q, j = b - f * q;
+      uint f = b >> qlog, j = b & (q - 1u);
       uint k = j & (ns - 1u);
       uint o = f * fstride + ((j - k) * 4u + k) * estride;
       for (uint r = 0u; r < 4u; ++r) s_store(o + r * ns * estride, v[4u * i + r]);
@@ -70,11 +71,12 @@ void fft_radix4_stage(uint n, uint ns, uint count, uint fstride, uint estride, f
 void fft_radix2_stage(uint n, uint ns, uint count, uint fstride, uint estride, float sgn) {
   uint q = n / 2u;
   uint nb = count * q;
+  uint qlog = uint(findLSB(q));
   vec2 v[FFT_PER_THREAD];
   for (uint i = 0u; i < FFT_PER_THREAD / 2u; ++i) {
     uint b = gl_LocalInvocationIndex + i * FFT_WG;
     if (b < nb) {
-      uint f = b / q, j = b - f * q;
+      uint f = b >> qlog, j = b & (q - 1u);
       uint base = f * fstride;
       vec2 a0 = s_load(base + j * estride);
       vec2 a1 = s_load(base + (j + q) * estride);
@@ -88,7 +90,7 @@ void fft_radix2_stage(uint n, uint ns, uint count, uint fstride, uint estride, f
   for (uint i = 0u; i < FFT_PER_THREAD / 2u; ++i) {
     uint b = gl_LocalInvocationIndex + i * FFT_WG;
     if (b < nb) {
-      uint f = b / q, j = b - f * q;
+      uint f = b >> qlog, j = b & (q - 1u);
       uint k = j & (ns - 1u);
       uint o = f * fstride + ((j - k) * 2u + k) * estride;
       s_store(o, v[2u * i + 0u]);

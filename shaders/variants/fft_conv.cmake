@@ -1,7 +1,10 @@
 # FFT long convolution (src/ops/fft_conv*.cpp). FFT_SMEM = complex values in shared memory
 # (8 bytes each): s4096 needs 32 KiB (lavapipe, NVIDIA, AMD), s2048 16 KiB (Vulkan's minimum).
-foreach(smem 4096 2048)
-  set(d FFT_SMEM=${smem} FFT_WG=256)
+# Workgroups of 64 invocations: on lavapipe every barrier suspends and resumes each 8-wide
+# slice of the workgroup, so fewer, busier invocations are cheaper; short rows are batched
+# (single pass: FFT_SMEM / M rows per workgroup) for the same reason.
+foreach(smem 2048 4096)
+  set(d FFT_SMEM=${smem} FFT_WG=64)
   m2vk_shader(NAME fft_conv_single_s${smem} SOURCE fft_conv_single.comp DEFINES ${d})
   m2vk_shader(NAME fft_spectrum_single_s${smem} SOURCE fft_conv_single.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
   m2vk_shader(NAME fft_cols_fwd_s${smem} SOURCE fft_conv_cols_fwd.comp DEFINES ${d})

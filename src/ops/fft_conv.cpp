@@ -121,7 +121,7 @@ void record_job(host::Context& ctx, host::CommandRecorder& rec, const Job& job, 
     if (!job.spectrum_mode) p_cols_inv = &ctx.pipeline("fft_cols_inv" + sfx);
   }
 
-  std::uint64_t max_rows = plan.single_pass() ? lim.max_workgroup_count[0] : lim.max_workgroup_count[1];
+  std::uint64_t max_rows = plan.single_pass() ? std::uint64_t(lim.max_workgroup_count[0]) * plan.cols : lim.max_workgroup_count[1];
   if (!plan.single_pass()) max_rows = std::min<std::uint64_t>(max_rows, lim.max_storage_range / row_bytes);
   if (max_rows == 0) throw FftConvError(std::string(job.what) + ": one row of " + S(row_bytes) + " bytes exceeds the binding limit");
 
@@ -170,9 +170,11 @@ void record_job(host::Context& ctx, host::CommandRecorder& rec, const Job& job, 
     b[kSpec] = job.spectrum_mode ? host::write(spec) : host::read(spec);
     b[kD] = job.d ? host::read(*job.d) : b[kX];
 
+    pc.rows = n;
     if (plan.single_pass()) {
       b[kScratch] = b[kX];
-      rec.dispatch(*p_single, std::span<const Binding>(b.data(), p_single->binding_count), pc, {n, 1, 1}, job.what);
+      rec.dispatch(*p_single, std::span<const Binding>(b.data(), p_single->binding_count), pc,
+                   {host::div_up(n, plan.cols), 1, 1}, job.what);
     } else {
       BufferRange scr = get_scratch(std::uint64_t(n) * row_bytes);
       b[kScratch] = host::read_write(scr);

@@ -53,7 +53,8 @@ FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t
   if (m <= single_limit) {
     p.m1 = 1;
     p.m2 = m;
-    p.cols = 0;
+    p.cols = p.smem / m;  // rows per workgroup
+    if (max_single != 0) p.cols = 1;  // test hook: also exercise one row per workgroup
     return p;
   }
   // The row pass holds two rows of m2 in shared memory; longer rows mean fewer, longer

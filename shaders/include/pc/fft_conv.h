@@ -24,13 +24,14 @@
   X(uint, channels)   /* C: a row r is (b, c) = (r / C, r % C) */                  \
   X(uint, row_base)   /* global row of this dispatch's first workgroup row */      \
   X(uint, flags)      /* M2VK_FFT_* */                                             \
-  X(uint, cols)       /* four-step column passes: columns per workgroup */          \
+  X(uint, cols)       /* four-step: columns per workgroup; single pass: rows per workgroup */ \
+  X(uint, rows)       /* rows in this dispatch (from row_base) */                  \
   X(uint, x_off) X(uint, a_off) X(uint, g_off) X(uint, out_off)                    \
   X(uint, in_sb) X(uint, in_sc) X(uint, in_st)                                     \
   X(uint, out_sb) X(uint, out_sc) X(uint, out_st)                                  \
   X(uint, filt_sc)    /* kernel mode: row stride of kf / kr (channel-major) */      \
   X(uint, spec_off)   /* spectrum: first complex value of channel 0 */
 
-M2VK_DECLARE_PUSH_CONSTANTS(FftConvPC, M2VK_PC_FFT_CONV, 80)
+M2VK_DECLARE_PUSH_CONSTANTS(FftConvPC, M2VK_PC_FFT_CONV, 84)
 
 #endif  // M2VK_PC_FFT_CONV_H

@@ -73,7 +73,7 @@ struct FftPlan {
   std::uint32_t n = 0;      // FFT size (real points)
   std::uint32_t m1 = 1;     // four-step rows; 1 = single pass
   std::uint32_t m2 = 0;     // four-step columns (single pass: N/2)
-  std::uint32_t cols = 0;   // columns per workgroup in the column passes
+  std::uint32_t cols = 0;   // four-step: columns per workgroup in the column passes; single: rows per workgroup
   std::uint32_t smem = 0;   // complex values of shared memory per workgroup (variant suffix)
   bool single_pass() const { return m1 == 1; }
   std::uint32_t half() const { return n / 2; }

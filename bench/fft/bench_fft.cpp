@@ -1,0 +1,243 @@
+// m2vk_bench_fft: the FFT long convolution y = LongConv(x) + D x over C channels, (B, C, L)
+// channel-major in and out, for our fused kernels (FftBackend::Ours), the VkFFT path
+// (FftBackend::VkFFT: pack, R2C, product, C2R, epilogue) and a plain copy of the same bytes
+// (x -> out: the bandwidth roof). Prints a table and writes JSON (--json FILE).
+//
+// Times are host wall-clock around submit_and_wait (VkFFT's commands carry no timestamps of
+// ours), median of --reps runs after one warm-up; filter spectra are computed before timing
+// (they are cached per model filter). "GB/s" counts the bytes the op must move, read x + write
+// out (4 bytes each per element); "of copy" = copy time / op time. Pipeline creation is timed
+// on a fresh context without a pipeline cache (our variants; VkFFT: its plan, glslang included).
+//
+//   m2vk_bench_fft [--len 512,2048,8192,32768] [--batch 1,8] [--channels 768] [--reps 5]
+//                  [--skip B:L,...] [--no-vkfft] [--json out.json] [--device SPEC]
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "m2vk/host/host.hpp"
+#include "m2vk/ops/fft_conv.hpp"
+#include "m2vk/ops/vkfft_conv.hpp"
+
+namespace {
+
+namespace host = m2vk::host;
+namespace ops = m2vk::ops;
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+std::vector<std::uint32_t> parse_list(const std::string& s) {
+  std::vector<std::uint32_t> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(static_cast<std::uint32_t>(std::stoul(item)));
+  return out;
+}
+
+struct Options {
+  std::vector<std::uint32_t> lens = {512, 2048, 8192, 32768};
+  std::vector<std::uint32_t> batches = {1, 8};
+  std::uint32_t channels = 768;
+  int reps = 5;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> skip = {{8, 32768}};
+  bool vkfft = true;
+  std::string json, device;
+};
+
+// Deterministic, cheap fill (the values do not change the timing).
+std::vector<float> pattern(std::size_t n, float scale) {
+  std::vector<float> v(n);
+  std::uint32_t s = 12345;
+  for (auto& x : v) {
+    s = s * 1664525u + 1013904223u;
+    x = scale * (float(s >> 8) / float(1u << 24) - 0.5f);
+  }
+  return v;
+}
+
+double time_runs(int reps, const std::function<void()>& once) {
+  once();  // warm-up
+  std::vector<double> ms;
+  for (int r = 0; r < reps; ++r) {
+    auto t0 = Clock::now();
+    once();
+    ms.push_back(ms_since(t0));
+  }
+  return median(ms);
+}
+
+// Pipeline creation on a fresh context with no pipeline cache, for FFT size n.
+double creation_ms(const Options& o, ops::FftBackend backend, std::uint32_t n) {
+  host::ContextOptions co;
+  co.device_spec = o.device;
+  co.validation = false;
+  co.persist_pipeline_cache = false;
+  co.cache_dir = std::filesystem::temp_directory_path() / "m2vk-bench-fft-nocache";
+  auto ctx = host::Context::create(co);
+  ops::FftConvOptions fo;
+  fo.backend = backend;
+  ops::FftConv op(*ctx, fo);
+  auto t0 = Clock::now();
+  op.warm_up(n);
+  return ms_since(t0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::runtime_error("missing value after " + a);
+      return argv[++i];
+    };
+    if (a == "--len") o.lens = parse_list(next());
+    else if (a == "--batch") o.batches = parse_list(next());
+    else if (a == "--channels") o.channels = static_cast<std::uint32_t>(std::stoul(next()));
+    else if (a == "--reps") o.reps = std::stoi(next());
+    else if (a == "--no-vkfft") o.vkfft = false;
+    else if (a == "--json") o.json = next();
+    else if (a == "--device") o.device = next();
+    else if (a == "--skip") {
+      o.skip.clear();
+      std::stringstream ss(next());
+      std::string item;
+      while (std::getline(ss, item, ',')) {
+        auto colon = item.find(':');
+        if (colon == std::string::npos) throw std::runtime_error("--skip wants B:L pairs, got " + item);
+        o.skip.push_back({std::stoul(item.substr(0, colon)), std::stoul(item.substr(colon + 1))});
+      }
+    } else {
+      std::cerr << "usage: m2vk_bench_fft [--len L,..] [--batch B,..] [--channels C] [--reps N] [--skip B:L,..] "
+                   "[--no-vkfft] [--json FILE] [--device SPEC]\n";
+      return a == "--help" ? 0 : 2;
+    }
+  }
+  if (o.vkfft && !ops::vkfft_available()) o.vkfft = false;
+
+  host::ContextOptions co;
+  co.device_spec = o.device;
+  co.validation = false;
+  auto ctx = host::Context::create(co);
+  const auto& dev = ctx->device_info();
+  nlohmann::json out;
+  out["device"] = dev.name;
+  out["driver"] = dev.driver_name + " " + dev.driver_info;
+  out["channels"] = o.channels;
+  out["reps"] = o.reps;
+  out["timing"] = "host wall-clock around submit_and_wait, median";
+  out["rows"] = nlohmann::json::array();
+
+  std::printf("device: %s (%s %s)\n", dev.name.c_str(), dev.driver_name.c_str(), dev.driver_info.c_str());
+  std::printf("%6s %2s %6s | %9s %7s %6s | %9s %7s | %8s %7s | %7s | %9s %9s\n", "L", "B", "N", "ours ms", "GB/s",
+              "copy%", "vkfft ms", "GB/s", "copy ms", "GB/s", "speedup", "pipe ms", "vkplan ms");
+
+  const std::uint32_t C = o.channels;
+  for (std::uint32_t L : o.lens) {
+    std::uint32_t n = ops::fft_size_for(L);
+    double create_ours = creation_ms(o, ops::FftBackend::Ours, n);
+    double create_vk = o.vkfft ? creation_ms(o, ops::FftBackend::VkFFT, n) : 0.0;
+    auto kf = ctx->create_buffer(std::uint64_t(C) * L * 4), kr = ctx->create_buffer(std::uint64_t(C) * L * 4);
+    ctx->upload(kf, pattern(std::size_t(C) * L, 0.1f));
+    ctx->upload(kr, pattern(std::size_t(C) * L, 0.1f));
+    auto d = ctx->create_buffer(C * 4);
+    ctx->upload(d, pattern(C, 1.0f));
+    for (std::uint32_t B : o.batches) {
+      bool skip = std::find(o.skip.begin(), o.skip.end(), std::make_pair(B, L)) != o.skip.end();
+      if (skip) {
+        std::printf("%6u %2u %6u | skipped (--skip)\n", L, B, n);
+        out["rows"].push_back({{"len", L}, {"batch", B}, {"skipped", true}});
+        continue;
+      }
+      const std::uint64_t bytes = std::uint64_t(B) * C * L * 4;
+      auto x = ctx->create_buffer(bytes), y = ctx->create_buffer(bytes);
+      ctx->upload(x, pattern(std::size_t(B) * C * L, 2.0f));
+
+      auto run_backend = [&](ops::FftBackend backend) {
+        ops::FftConvOptions fo;
+        fo.backend = backend;
+        ops::FftConv op(*ctx, fo);
+        std::shared_ptr<const ops::FilterSpectrum> spec;
+        {
+          auto rec = ctx->record();
+          spec = op.spectrum(rec, "bench", {kf, kr.range(), C, L, 0});
+          rec.submit_and_wait();
+        }
+        ops::FftConvArgs a;
+        a.batch = B;
+        a.channels = C;
+        a.len = L;
+        a.x = ops::FftTensor::channel_major(x, C, L);
+        a.out = ops::FftTensor::channel_major(y, C, L);
+        a.d = d.range();
+        a.spectrum = spec.get();
+        return time_runs(o.reps, [&] {
+          auto rec = ctx->record();
+          op.record(rec, a);
+          rec.submit_and_wait();
+        });
+      };
+      double ours = run_backend(ops::FftBackend::Ours);
+      double vk = 0;
+      bool vk_ok = o.vkfft;
+      if (vk_ok) {
+        try {
+          vk = run_backend(ops::FftBackend::VkFFT);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "VkFFT path failed for L %u B %u: %s\n", L, B, e.what());
+          vk_ok = false;
+        }
+      }
+      double copy = time_runs(o.reps, [&] {
+        auto rec = ctx->record();
+        rec.copy(x, y);
+        rec.submit_and_wait();
+      });
+      auto gbs = [&](double ms) { return 2.0 * double(bytes) / (ms * 1e6); };
+      std::printf("%6u %2u %6u | %9.2f %7.2f %5.1f%% | %9.2f %7.2f | %8.2f %7.2f | %6.2fx | %9.1f %9.1f\n", L, B, n, ours,
+                  gbs(ours), 100.0 * copy / ours, vk, vk_ok ? gbs(vk) : 0.0, copy, gbs(copy), vk_ok ? vk / ours : 0.0,
+                  create_ours, create_vk);
+      std::fflush(stdout);
+      nlohmann::json row = {{"len", L},           {"batch", B},          {"fft_size", n},
+                            {"ours_ms", ours},    {"ours_gbs", gbs(ours)}, {"ours_fraction_of_copy", copy / ours},
+                            {"copy_ms", copy},    {"copy_gbs", gbs(copy)}, {"pipeline_creation_ms_ours", create_ours}};
+      if (vk_ok) {
+        row["vkfft_ms"] = vk;
+        row["vkfft_gbs"] = gbs(vk);
+        row["speedup_vs_vkfft"] = vk / ours;
+        row["plan_creation_ms_vkfft"] = create_vk;
+      }
+      out["rows"].push_back(row);
+    }
+  }
+  std::string js = out.dump(2);
+  if (!o.json.empty()) {
+    std::ofstream f(o.json + ".tmp");
+    f << js << "\n";
+    f.close();
+    std::filesystem::rename(o.json + ".tmp", o.json);
+  }
+  std::printf("%s\n", js.c_str());
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "m2vk_bench_fft: %s\n", e.what());
+  return 1;
+}
