@@ -24,6 +24,23 @@ std::vector<std::string> normalize_keys(std::vector<Tensor>& tensors) {
       changed = true;
     }
   }
+  // A bare BertModel state dict (embeddings.*, encoder.*, pooler.*) gets the "bert." prefix that
+  // the HF task classes (BertForTextEncoding, BertForSequenceClassification) use.
+  bool any_bert = false, bare = false;
+  for (const auto& t : tensors) {
+    any_bert = any_bert || t.name.starts_with("bert.");
+    bare = bare || t.name.starts_with("embeddings.") || t.name.starts_with("encoder.");
+  }
+  if (bare && !any_bert) {
+    size_t n = 0;
+    for (auto& t : tensors) {
+      if (t.name.starts_with("embeddings.") || t.name.starts_with("encoder.") || t.name.starts_with("pooler.")) {
+        t.name.insert(0, "bert.");
+        ++n;
+      }
+    }
+    notes.push_back("key prefix \"bert.\" added to " + std::to_string(n) + " bare BertModel tensors");
+  }
   return notes;
 }
 

@@ -12,6 +12,8 @@ using pickle::Value;
 
 namespace {
 
+constexpr uint64_t kMaxExpandedBytes = 256ull << 20;
+
 bool is_global(const Value* v, std::string_view module, std::string_view name) {
   return v && v->kind == Kind::Global && v->text == module && v->text2 == name;
 }
@@ -159,6 +161,12 @@ TorchTensorDesc describe_tensor(const Value* t, const std::string& name, const s
   auto nb = checked_mul(numel, es);
   if (!nb) bad(what, name, "byte size overflows");
   d.nbytes = *nb;
+  // Stride-0 (expanded) views can describe far more elements than their storage holds; cap how far
+  // one may blow up so a tiny hostile file cannot demand terabytes.
+  if (d.nbytes > kMaxExpandedBytes && d.nbytes > d.storage_numel * es) {
+    bad(what, name, "view expands storage \"" + d.storage_key + "\" to " + std::to_string(d.nbytes) + " bytes (limit " +
+                        std::to_string(kMaxExpandedBytes) + " for views larger than their storage)");
+  }
   if (numel > 0) {
     for (size_t i = 0; i < d.shape.size(); ++i) {
       auto step = checked_mul(static_cast<uint64_t>(d.shape[i] - 1), static_cast<uint64_t>(d.stride[i]));

@@ -118,8 +118,11 @@ TEST(TorchPickle, ViewsOutsideTheirStorageAreErrors) {
   EXPECT_NE(err(4, 0, {2}, {-1}).find("negative stride"), std::string::npos);
   EXPECT_NE(err(4, 0, {-2}, {1}).find("negative size"), std::string::npos);
   EXPECT_NE(err(4, 0, {int64_t(1) << 62, int64_t(1) << 62}, {1, 1}).find("overflows"), std::string::npos);
-  EXPECT_NE(err(4, 0, {int64_t(1) << 40, 2}, {int64_t(1) << 62, 1}).find("overflows"), std::string::npos);
+  EXPECT_NE(err(4, 0, {5, 2}, {int64_t(1) << 62, 1}).find("stride extent overflows"), std::string::npos);
   EXPECT_NE(err(int64_t(1) << 62, 0, {1}, {1}).find("storage size overflows"), std::string::npos);
+  // Stride-0 views may repeat their storage, but not without bound.
+  EXPECT_EQ(err(3, 0, {4, 3}, {0, 1}), "");
+  EXPECT_NE(err(1, 0, {int64_t(1) << 40}, {0}).find("view expands storage"), std::string::npos);
 }
 
 TEST(TorchPickle, MalformedPersistentIdsAndRebuildArgs) {
