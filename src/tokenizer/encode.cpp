@@ -11,9 +11,11 @@ namespace m2vk::tok {
 
 namespace {
 
-// Length of the longest special token that starts at text[i], with its id; 0 if none.
-size_t match_special(std::u32string_view text, size_t i, const WordPieceTokenizer::Data& data, int32_t& id) {
-  for (const auto& [token, token_id] : data.special_u32) {  // longest first
+using AddedList = std::vector<std::pair<std::u32string, int32_t>>;
+
+// Length of the longest added token that starts at text[i], with its id; 0 if none.
+size_t match_added(std::u32string_view text, size_t i, const AddedList& tokens, int32_t& id) {
+  for (const auto& [token, token_id] : tokens) {  // longest first
     if (text.size() - i >= token.size() && text.compare(i, token.size(), token) == 0) {
       id = token_id;
       return token.size();
@@ -22,9 +24,33 @@ size_t match_special(std::u32string_view text, size_t i, const WordPieceTokenize
   return 0;
 }
 
+// Splits `text` around the added tokens of `tokens` (leftmost-longest): each piece between
+// them goes to `piece`, each match appends its id.
+template <class PieceFn>
+void split_added(std::u32string_view text, const AddedList& tokens, std::vector<int32_t>& out, PieceFn&& piece) {
+  size_t piece_start = 0;
+  for (size_t i = 0; !tokens.empty() && i < text.size();) {
+    int32_t id = -1;
+    const size_t n = match_added(text, i, tokens, id);
+    if (n == 0) {
+      ++i;
+      continue;
+    }
+    piece(text.substr(piece_start, i - piece_start));
+    out.push_back(id);
+    i += n;
+    piece_start = i;
+  }
+  piece(text.substr(piece_start));
+}
+
+// A piece of raw text between raw-matched added tokens: normalize, split around the normalized
+// added tokens, and WordPiece the rest.
 void encode_segment(std::u32string_view segment, const WordPieceTokenizer::Data& data, std::vector<int32_t>& out) {
   if (segment.empty()) return;
-  pretokenize_and_wordpiece(bert_normalize(segment, data.normalizer), data, out);
+  const std::u32string normalized = bert_normalize(segment, data.normalizer);
+  split_added(normalized, data.normalized_added, out,
+              [&](std::u32string_view piece) { pretokenize_and_wordpiece(piece, data, out); });
 }
 
 // HF fast longest_first for a pair: returns the kept lengths of (a, b) for a token budget.
@@ -49,21 +75,7 @@ std::vector<int32_t> encode_sequence(std::string_view text, const WordPieceToken
   const std::u32string cps = decode_utf8(text, what);
   std::vector<int32_t> ids;
   ids.reserve(cps.size() / 4 + 4);
-  std::u32string_view view(cps);
-  size_t segment_start = 0;
-  for (size_t i = 0; i < view.size();) {
-    int32_t id = -1;
-    const size_t n = data.special_u32.empty() ? 0 : match_special(view, i, data, id);
-    if (n == 0) {
-      ++i;
-      continue;
-    }
-    encode_segment(view.substr(segment_start, i - segment_start), data, ids);
-    ids.push_back(id);
-    i += n;
-    segment_start = i;
-  }
-  encode_segment(view.substr(segment_start), data, ids);
+  split_added(cps, data.raw_added, ids, [&](std::u32string_view segment) { encode_segment(segment, data, ids); });
   return ids;
 }
 

@@ -91,6 +91,7 @@ WordPieceTokenizer WordPieceTokenizer::from_model_dir(const std::filesystem::pat
     data.source = (dir / "vocab.txt").string();
     if (std::filesystem::exists(dir / "tokenizer_config.json", ec)) {
       apply_tokenizer_config(dir / "tokenizer_config.json", data.normalizer);
+      finalize(data, data.source);  // normalized added tokens depend on the normalizer
     }
     return WordPieceTokenizer(std::make_shared<const Data>(std::move(data)));
   }

@@ -119,7 +119,10 @@ void read_added_tokens(const json& root, WordPieceTokenizer::Data& data, std::st
     } else if (static_cast<size_t>(id) > data.id_to_token.size() || data.id_to_token[static_cast<size_t>(id)] != content) {
       fail(what, path + " ('" + content + "', id " + std::to_string(id) + ") does not match the vocabulary");
     }
-    data.special_tokens.emplace_back(content, id);
+    // lstrip / rstrip only take whitespace next to the token, which BertPreTokenizer drops
+    // anyway, so they change nothing here; single_word would, and is not implemented.
+    if (get_bool(t, "single_word", what, path, false)) fail(what, path + ".single_word = true is not supported");
+    data.added_tokens.push_back({content, id, get_bool(t, "normalized", what, path, !get_bool(t, "special", what, path, false))});
   }
 }
 
@@ -178,12 +181,7 @@ WordPieceTokenizer::Data parse_tokenizer_json(std::string_view content, std::str
   } catch (const json::exception& e) {
     fail(what, std::string("malformed field: ") + e.what());
   }
-  if (data.special_tokens.empty()) {
-    for (const char* s : {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}) {
-      auto it = data.token_to_id.find(std::string_view(s));
-      if (it != data.token_to_id.end()) data.special_tokens.emplace_back(s, it->second);
-    }
-  }
+  if (data.added_tokens.empty()) add_default_special_tokens(data);
   finalize(data, what);
   return data;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "normalizer.hpp"
 #include "utf8.hpp"
 
 namespace m2vk::tok {
@@ -28,18 +29,24 @@ void finalize(WordPieceTokenizer::Data& data, std::string_view what) {
   data.pad_id = require(data.pad_token, "padding");
   data.max_token_bytes = 0;
   for (const auto& t : data.id_to_token) data.max_token_bytes = std::max(data.max_token_bytes, t.size());
-  // Longest first, so scanning the list in order finds the leftmost-longest match (as HF's
-  // Aho-Corasick LeftmostLongest does). Empty strings can never match.
-  std::erase_if(data.special_tokens, [](const auto& s) { return s.first.empty(); });
-  std::stable_sort(data.special_tokens.begin(), data.special_tokens.end(),
-                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
-  data.special_u32.clear();
-  for (const auto& [token, id] : data.special_tokens) {
-    data.special_u32.emplace_back(decode_utf8(token, std::string(what) + ": special token"), id);
+  data.raw_added.clear();
+  data.normalized_added.clear();
+  for (const auto& t : data.added_tokens) {
+    std::u32string content = decode_utf8(t.content, std::string(what) + ": added token");
+    if (t.normalized) content = bert_normalize(content, data.normalizer);
+    if (content.empty()) continue;  // can never match
+    (t.normalized ? data.normalized_added : data.raw_added).emplace_back(std::move(content), t.id);
   }
-  // Longest in characters first (byte order above may differ for non-ASCII tokens).
-  std::stable_sort(data.special_u32.begin(), data.special_u32.end(),
-                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  auto longest_first = [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); };
+  std::stable_sort(data.raw_added.begin(), data.raw_added.end(), longest_first);
+  std::stable_sort(data.normalized_added.begin(), data.normalized_added.end(), longest_first);
+}
+
+void add_default_special_tokens(WordPieceTokenizer::Data& data) {
+  for (const char* s : {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}) {
+    auto it = data.token_to_id.find(std::string_view(s));
+    if (it != data.token_to_id.end()) data.added_tokens.push_back({s, it->second, false});
+  }
 }
 
 WordPieceTokenizer::Data parse_vocab_txt(std::string_view content, std::string_view what) {
@@ -54,10 +61,7 @@ WordPieceTokenizer::Data parse_vocab_txt(std::string_view content, std::string_v
     pos = nl == std::string_view::npos ? content.size() : nl + 1;
   }
   if (data.id_to_token.empty()) throw TokenizerError(std::string(what) + ": the vocabulary is empty");
-  for (const char* s : {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}) {
-    auto it = data.token_to_id.find(std::string_view(s));
-    if (it != data.token_to_id.end()) data.special_tokens.emplace_back(s, it->second);
-  }
+  add_default_special_tokens(data);
   finalize(data, what);
   return data;
 }

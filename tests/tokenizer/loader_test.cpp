@@ -128,6 +128,37 @@ TEST(TokenizerLoad, TokenizerJsonSettingsAreRead) {
   EXPECT_EQ(e.input_ids, (std::vector<int32_t>{4, 5, 6, 1, 1, 7}));
 }
 
+// Added tokens: raw ones match case-sensitively in the raw text; `normalized` ones match in the
+// normalized text (their content normalized too), and may have ids after the WordPiece vocab.
+TEST(TokenizerLoad, TokenizerJsonAddedTokens) {
+  auto j = make_tokenizer_json("[PAD]\n[UNK]\n[CLS]\n[SEP]\nx\ny\n");
+  j["added_tokens"] = nlohmann::json::array({
+      {{"id", 1}, {"content", "[UNK]"}, {"normalized", false}, {"special", true}},
+      {{"id", 6}, {"content", "<Raw>"}, {"normalized", false}, {"special", true}, {"lstrip", true}},
+      {{"id", 7}, {"content", "F\u00d6\u00d6-Bar"}, {"normalized", true}, {"special", false}},
+  });
+  ScratchDir dir;
+  const auto tok = WordPieceTokenizer::from_tokenizer_json(dir.write("t.json", j.dump()));
+  EXPECT_EQ(tok.vocab_size(), 8u);
+  EXPECT_EQ(tok.id_to_token(7), "F\u00d6\u00d6-Bar");
+  EncodeOptions no_specials;
+  no_specials.add_special_tokens = false;
+  // "<raw>" is not the raw token (case differs) and falls apart into unknown pieces; the
+  // normalized token matches inside a word, in any case and with or without accents.
+  EXPECT_EQ(tok.encode("x<Raw>y <raw> xfoo-bary Foo-BAR", std::nullopt, no_specials).input_ids,
+            (std::vector<int32_t>{4, 6, 5, 1, 1, 1, 4, 7, 5, 7}));
+  auto single_word = j;
+  single_word["added_tokens"][2]["single_word"] = true;
+  const auto path = dir.write("single.json", single_word.dump());
+  try {
+    WordPieceTokenizer::from_tokenizer_json(path);
+    ADD_FAILURE() << "single_word accepted";
+  } catch (const TokenizerError& e) {
+    EXPECT_NE(std::string(e.what()).find("added_tokens[2].single_word = true is not supported"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(TokenizerLoad, ModelDirPrefersTokenizerJsonThenVocabThenBuiltin) {
   ScratchDir dir;
   EXPECT_EQ(WordPieceTokenizer::from_model_dir(dir.path()).source(), "builtin:bert-base-uncased");
