@@ -1,0 +1,93 @@
+// Weight upload (see device_weights.hpp).
+#include "device_weights.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "m2vk/batch.hpp"
+
+namespace m2vk::gpu {
+
+host::BufferRange DeviceWeights::put(host::Context& ctx, const FloatTensor& t, const char* what) {
+  if (t.empty()) throw std::runtime_error(std::string("GPU weights: tensor ") + what + " is empty");
+  const std::uint64_t bytes = t.data.size() * sizeof(float);
+  if (ctx.limits().max_allocation_size && bytes > ctx.limits().max_allocation_size)
+    throw std::runtime_error(std::string("GPU weights: tensor ") + what + " " + shape_to_string(t.shape) + " needs " +
+                             std::to_string(bytes) + " bytes, over the device's allocation limit " +
+                             std::to_string(ctx.limits().max_allocation_size));
+  host::Buffer b = ctx.create_buffer(bytes);
+  ctx.upload(b, t.data);
+  bytes_ += b.size();
+  buffers_.push_back(std::move(b));
+  return buffers_.back().range();
+}
+
+ops::LinearWeights DeviceWeights::linear(host::Context& ctx, const LinearWeights& w, const char* what) {
+  ops::LinearWeights o;
+  o.weight = put(ctx, w.w, what);
+  if (!w.b.empty()) o.bias = put(ctx, w.b, what);
+  o.in = static_cast<std::uint32_t>(w.in_features);
+  o.out = static_cast<std::uint32_t>(w.out_features);
+  o.nblocks = w.blockdiag ? static_cast<std::uint32_t>(w.w.shape.at(0)) : 1u;
+  return o;
+}
+
+DeviceWeights::DeviceWeights(host::Context& ctx, const ModelConfig& cfg, const ModelWeights& w) {
+  const auto H = static_cast<std::uint32_t>(cfg.hidden_size);
+  const float eps = static_cast<float>(cfg.layer_norm_eps);
+  const EmbeddingWeights& e = w.embeddings;
+  embeddings.word = put(ctx, e.word, "bert.embeddings.word_embeddings.weight");
+  embeddings.type = put(ctx, e.token_type, "bert.embeddings.token_type_embeddings.weight");
+  embeddings.vocab = static_cast<std::uint32_t>(e.word.shape.at(0));
+  embeddings.type_vocab = static_cast<std::uint32_t>(e.token_type.shape.at(0));
+  embeddings.hidden = H;
+  if (!e.position.empty()) {
+    embeddings.position = put(ctx, e.position, "bert.embeddings.position_embeddings.weight");
+    embeddings.max_positions = static_cast<std::uint32_t>(e.position.shape.at(0));
+  } else {
+    // No learned positions: the embedding kernel always adds a position row, so give it zeros.
+    const int64_t rows = Batch::max_length(cfg);
+    embeddings.position = put(ctx, FloatTensor({rows, cfg.hidden_size}), "zero position table");
+    embeddings.max_positions = static_cast<std::uint32_t>(rows);
+  }
+  embeddings.norm = {put(ctx, e.ln_gamma, "bert.embeddings.LayerNorm.weight"),
+                     put(ctx, e.ln_beta, "bert.embeddings.LayerNorm.bias"), eps};
+
+  for (const LayerWeights& lw : w.layers) {
+    DeviceLayer d;
+    const MixerWeights& m = lw.mixer;
+    d.in_linear.weight = put(ctx, m.in_w, "attention.in_linear.weight");
+    d.in_linear.bias = put(ctx, m.in_b, "attention.in_linear.bias");
+    d.in_linear.in = H;
+    d.in_linear.out = 3 * H;
+    d.short_conv = {put(ctx, m.short_w, "attention.short_filter.weight"),
+                    put(ctx, m.short_b, "attention.short_filter.bias"), H};
+    d.out_linear.weight = put(ctx, m.out_w, "attention.out_linear.weight");
+    d.out_linear.bias = put(ctx, m.out_b, "attention.out_linear.bias");
+    d.out_linear.in = H;
+    d.out_linear.out = H;
+    d.filter1.d = put(ctx, m.filter1.bias, "attention.filter_fn.bias");
+    if (m.filter2) d.filter2 = DeviceFilter{put(ctx, m.filter2->bias, "attention.filter_fn2.bias")};
+    d.gated = linear(ctx, lw.mlp.gated, "mlp.gated_layers.weight");
+    d.wo = linear(ctx, lw.mlp.wo, "mlp.wo.weight");
+    d.norm = {put(ctx, lw.mlp.ln_gamma, "mlp.layernorm.weight"), put(ctx, lw.mlp.ln_beta, "mlp.layernorm.bias"), eps};
+    layers.push_back(d);
+  }
+  if (w.has_pooler()) {
+    ops::LinearWeights p;
+    p.weight = put(ctx, w.pooler_w, "bert.pooler.dense.weight");
+    p.bias = put(ctx, w.pooler_b, "bert.pooler.dense.bias");
+    p.in = p.out = H;
+    pooler = p;
+  }
+  if (w.has_classifier()) {
+    ops::LinearWeights c;
+    c.weight = put(ctx, w.classifier_w, "classifier.weight");
+    c.bias = put(ctx, w.classifier_b, "classifier.bias");
+    c.in = H;
+    c.out = static_cast<std::uint32_t>(w.classifier_w.shape.at(0));
+    classifier = c;
+  }
+}
+
+}  // namespace m2vk::gpu

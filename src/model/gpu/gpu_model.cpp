@@ -1,0 +1,438 @@
+// The GPU forward pass: layer order and buffer use (see m2vk/gpu/gpu_model.hpp). Layer maths is in
+// the ops (src/ops); this file only decides what runs where and when to submit.
+#include "m2vk/gpu/gpu_model.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "device_weights.hpp"
+#include "filter_bank.hpp"
+#include "m2vk/gpu/activation_plan.hpp"
+#include "m2vk/gpu/device_choice.hpp"
+#include "m2vk/host/host.hpp"
+#include "m2vk/model.hpp"
+#include "m2vk/ops/activation.hpp"
+#include "m2vk/ops/fft_conv.hpp"
+#include "m2vk/ops/gemm.hpp"
+#include "m2vk/ops/layer_norm.hpp"
+#include "m2vk/ops/mul_add.hpp"
+#include "m2vk/ops/pooling.hpp"
+
+namespace m2vk::gpu {
+
+using ops::MatrixView;
+using u32 = std::uint32_t;
+using u64 = std::uint64_t;
+
+void add_timings(GpuProfile& profile, const std::vector<std::pair<std::string, double>>& timings) {
+  for (const auto& [name, ms] : timings) {
+    auto it = std::find_if(profile.ops.begin(), profile.ops.end(), [&](const OpTime& o) { return o.op == name; });
+    if (it == profile.ops.end()) {
+      profile.ops.push_back({name, 0.0, 0});
+      it = profile.ops.end() - 1;
+    }
+    it->ms += ms;
+    it->count += 1;
+    profile.total_ms += ms;
+  }
+  std::stable_sort(profile.ops.begin(), profile.ops.end(), [](const OpTime& a, const OpTime& b) { return a.ms > b.ms; });
+}
+
+namespace {
+
+// A device buffer that grows to the largest size asked for and is then reused.
+struct Slot {
+  host::Buffer buf;
+  host::BufferRange get(host::Context& ctx, u64 bytes) {
+    bytes = std::max<u64>(bytes, 16);
+    if (!buf || buf.size() < bytes) {
+      buf.reset();
+      buf = ctx.create_buffer(bytes);
+    }
+    return buf.slice(0, bytes);
+  }
+  u64 size() const { return buf ? buf.size() : 0; }
+};
+
+// The spectra one layer's long convolutions use.
+struct LayerSpectra {
+  std::shared_ptr<const ops::FilterSpectrum> s1, s2;
+};
+
+}  // namespace
+
+struct GpuModel::Impl {
+  const ModelConfig& cfg;
+  const ModelWeights& w;
+  GpuOptions options;
+  DeviceChoice choice;
+  std::unique_ptr<host::Context> ctx;
+  std::unique_ptr<DeviceWeights> dw;
+  std::unique_ptr<ops::FftConv> fft;
+  FilterBank filters;
+  // Fast path.
+  Slot inputs, h, p, x1v, x2, a, o, glu, pooled_in, pooled, logits;
+  // Extra buffers of the intermediate-producing path.
+  Slot dq, lc, rlc, ycm, dm, dg, da, dout;
+  u64 peak = 0;
+
+  Impl(const ModelConfig& c, const ModelWeights& wt, const GpuOptions& opt)
+      : cfg(c), w(wt), options(opt), filters(opt.filter_cache_bytes) {}
+
+  u64 activation_bytes() const {
+    u64 s = 0;
+    for (const Slot* sl : {&inputs, &h, &p, &x1v, &x2, &a, &o, &glu, &pooled_in, &pooled, &logits, &dq, &lc, &rlc,
+                           &ycm, &dm, &dg, &da, &dout})
+      s += sl->size();
+    return s;
+  }
+
+  // Spectra of layer i at length L, computing missing ones in one extra submit (filter values
+  // from the host cache, uploaded to temporary buffers that live until that submit is done).
+  LayerSpectra spectra(std::size_t i, u32 L) {
+    const MixerWeights& mw = w.layers[i].mixer;
+    const u32 H = static_cast<u32>(cfg.hidden_size);
+    const u32 N = ops::fft_size_for(L);
+    LayerSpectra out;
+    std::vector<host::Buffer> temps;
+    std::optional<host::CommandRecorder> rec;
+    auto one = [&](const HyenaFilterWeights& f, const std::string& key) -> std::shared_ptr<const ops::FilterSpectrum> {
+      if (auto hit = fft->cache().find(key, N, fft->backend()); hit && hit->len >= L) return hit;
+      auto values = filters.get(key, f, cfg.hyena_w_mod, L);
+      const u64 plane = u64(H) * L * 4;
+      host::Buffer tmp = ctx->create_buffer(values->rev.empty() ? plane : 2 * plane);
+      ctx->upload(tmp, values->fwd.data(), plane);
+      ops::FilterInput in;
+      in.kf = tmp.slice(0, plane);
+      if (!values->rev.empty()) {
+        ctx->upload(tmp, values->rev.data(), plane, plane);
+        in.kr = tmp.slice(plane, plane);
+      }
+      in.channels = H;
+      in.len = L;
+      if (!rec) rec.emplace(ctx->record());
+      auto s = fft->spectrum(*rec, key, in, N);
+      temps.push_back(std::move(tmp));
+      return s;
+    };
+    const std::string prefix = "layer" + std::to_string(i) + ".";
+    out.s1 = one(mw.filter1, prefix + "filter_fn");
+    if (mw.filter2) out.s2 = one(*mw.filter2, prefix + "filter_fn2");
+    if (rec) rec->submit_and_wait();
+    return out;
+  }
+
+  bool all_spectra_fit(u32 L) const {
+    const u64 per = u64(cfg.hidden_size) * (ops::fft_size_for(L) / 2) * 8;
+    const u64 count = u64(cfg.num_hidden_layers) * (cfg.residual_long_conv ? 2 : 1);
+    return per * count <= fft->cache().budget();
+  }
+};
+
+GpuModel::GpuModel(const ModelConfig& config, const ModelWeights& weights, const GpuOptions& options)
+    : impl_(std::make_unique<Impl>(config, weights, options)) {
+  Impl& m = *impl_;
+  const auto& devices = vulkan_devices();
+  auto choice = choose_device_from_env(devices, options.device_spec);
+  if (!choice)
+    throw DeviceUnavailable(devices.empty() ? "no Vulkan device found (install a GPU driver, or mesa-vulkan-drivers "
+                                              "for the lavapipe CPU device); use --device cpu"
+                                            : "CUDA_VISIBLE_DEVICES hides every GPU and no other Vulkan device exists");
+  m.choice = *choice;
+  host::ContextOptions co;
+  co.device_spec = std::to_string(choice->index);
+  co.validation = options.validation || host::validation_from_env();
+  m.ctx = host::Context::create(co);
+  m.dw = std::make_unique<DeviceWeights>(*m.ctx, config, weights);
+  ops::FftConvOptions fo;
+  fo.spectrum_budget_bytes = options.spectrum_budget_bytes;
+  fo.max_single = options.fft_max_single;
+  if (fo.spectrum_budget_bytes == 0) {
+    u64 heap = 0;
+    for (const auto& hp : m.ctx->device_info().memory_heaps)
+      if (hp.device_local) heap = std::max<u64>(heap, hp.size);
+    fo.spectrum_budget_bytes = std::min<u64>(heap / 4, 8ull << 30);
+  }
+  m.fft = std::make_unique<ops::FftConv>(*m.ctx, fo);
+}
+
+GpuModel::~GpuModel() = default;
+
+const host::DeviceInfo& GpuModel::device_info() const { return impl_->ctx->device_info(); }
+std::string GpuModel::device_reason() const { return impl_->choice.reason; }
+host::Context& GpuModel::context() { return *impl_->ctx; }
+
+GpuMemory GpuModel::memory() const {
+  GpuMemory r;
+  r.weights = impl_->dw->bytes();
+  r.activations = impl_->activation_bytes();
+  r.spectra = impl_->fft->cache().bytes();
+  r.peak_activations = impl_->peak;
+  return r;
+}
+
+namespace {
+
+// Downloads (rows of) a buffer into a FloatTensor of `shape`.
+FloatTensor fetch(host::Context& ctx, const host::BufferRange& r, std::vector<int64_t> shape) {
+  FloatTensor t(std::move(shape));
+  ctx.download(r, t.data.data(), t.data.size() * sizeof(float));
+  return t;
+}
+
+// (B, C, L) channel-major buffer -> tensor of the same layout.
+FloatTensor fetch_cm(host::Context& ctx, const host::BufferRange& r, int64_t B, int64_t C, int64_t L) {
+  return fetch(ctx, r, {B, C, L});
+}
+
+}  // namespace
+
+ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink, GpuProfile* profile) {
+  batch.validate(impl_->cfg);
+  Impl& m = *impl_;
+  host::Context& ctx = *m.ctx;
+  const ModelConfig& cfg = m.cfg;
+  const bool debug = sink != nullptr && *sink;
+  auto emit = [&](const std::string& name, const FloatTensor& t) {
+    if (debug) (*sink)(name, t);
+  };
+  const u32 B = static_cast<u32>(batch.batch), L = static_cast<u32>(batch.length);
+  const u32 H = static_cast<u32>(cfg.hidden_size), I = static_cast<u32>(cfg.intermediate_size);
+  const u64 T = u64(B) * L, TH = T * H;
+  const DeviceWeights& dw = *m.dw;
+  const bool glu = cfg.use_glu_mlp;
+  const bool fused = !glu || ops::glu_fusable(dw.layers.at(0).gated);
+  const u32 G = glu ? 2 * I : I;
+
+  PlanLimits lim;
+  lim.max_storage_range = ctx.limits().max_storage_range;
+  lim.max_allocation = ctx.limits().max_allocation_size;
+  lim.mlp_chunk_bytes = m.options.mlp_chunk_bytes;
+  const ActivationPlan plan = plan_activations(cfg, B, L, lim, fused);
+
+  // Inputs: ids | type ids | mask, each section on a 256-byte boundary (so ids and type ids
+  // share their binding alignment, as the embedding kernel requires).
+  const u64 sec = (T * 4 + 255) / 256 * 256;
+  host::BufferRange in = m.inputs.get(ctx, 3 * sec);
+  {
+    std::vector<std::int32_t> types = batch.token_type_ids, mask = batch.attention_mask;
+    if (types.empty()) types.assign(T, 0);
+    if (mask.empty()) mask.assign(T, 1);
+    ctx.upload(in, batch.input_ids.data(), T * 4, 0);
+    ctx.upload(in, types.data(), T * 4, sec);
+    ctx.upload(in, mask.data(), T * 4, 2 * sec);
+  }
+  const host::BufferRange ids = in.slice(0, T * 4), types = in.slice(sec, T * 4), mask = in.slice(2 * sec, T * 4);
+
+  const host::BufferRange hb = m.h.get(ctx, plan.h_bytes), pb = m.p.get(ctx, plan.p_bytes);
+  const host::BufferRange x1vb = m.x1v.get(ctx, plan.x_bytes), x2b = m.x2.get(ctx, plan.x_bytes);
+  const MatrixView hv = MatrixView::row_major(hb, B, L, H);
+  const MatrixView pv = MatrixView::row_major(pb, B, L, 3 * H);
+  const MatrixView x1vv = MatrixView::channel_major(x1vb, B, L, H), x2v = MatrixView::channel_major(x2b, B, L, H);
+  // y and m live in p once the short conv has consumed it.
+  const host::BufferRange yb = pb.slice(0, TH * 4), mb = pb.slice(TH * 4, TH * 4);
+  const MatrixView yv = MatrixView::row_major(yb, B, L, H), mv = MatrixView::row_major(mb, B, L, H);
+
+  // Debug buffers (intermediates): separate, so nothing is overwritten before it is read back.
+  host::BufferRange dqb, lcb, rlcb, ycmb, dmb, dgb, dab, doutb;
+  if (debug) {
+    dqb = m.dq.get(ctx, 3 * TH * 4);
+    lcb = m.lc.get(ctx, TH * 4);
+    rlcb = m.rlc.get(ctx, TH * 4);
+    ycmb = m.ycm.get(ctx, TH * 4);
+    dmb = m.dm.get(ctx, TH * 4);
+    dgb = m.dg.get(ctx, T * G * 4);
+    dab = m.da.get(ctx, T * (glu ? I : G) * 4);
+    doutb = m.dout.get(ctx, TH * 4);
+  }
+  host::BufferRange ab, ob, glub;
+  if (!debug) {
+    ab = m.a.get(ctx, plan.a_bytes);
+    ob = m.o.get(ctx, plan.o_bytes);
+    if (plan.glu_bytes) glub = m.glu.get(ctx, plan.glu_bytes);
+  }
+
+  // Whole-batch submit when every spectrum of this length fits the cache; else one per layer.
+  const bool per_layer = debug || !m.all_spectra_fit(L);
+  std::vector<LayerSpectra> spectra(dw.layers.size());
+  if (!per_layer)
+    for (std::size_t i = 0; i < dw.layers.size(); ++i) spectra[i] = m.spectra(i, L);
+
+  host::RecordOptions ro;
+  ro.profile = profile != nullptr;
+  std::optional<host::CommandRecorder> rec;
+  std::size_t submits = 0;
+  auto begin = [&] {
+    if (!rec) rec.emplace(ctx.record(ro));
+  };
+  auto submit = [&] {
+    if (!rec) return;
+    rec->submit_and_wait();
+    ++submits;
+    if (profile) {
+      std::vector<std::pair<std::string, double>> t;
+      for (const auto& d : rec->timings()) t.emplace_back(d.name, d.ms);
+      add_timings(*profile, t);
+    }
+    rec.reset();
+  };
+
+  begin();
+  ops::record_embedding(ctx, *rec, ids, types, B, L, dw.embeddings, hv);
+  if (debug) {
+    submit();
+    emit("embeddings.output", fetch(ctx, hb, {B, L, H}));
+  }
+
+  for (std::size_t i = 0; i < dw.layers.size(); ++i) {
+    const DeviceLayer& lw = dw.layers[i];
+    const std::string pre = "encoder.layer." + std::to_string(i) + ".";
+    if (per_layer) {
+      submit();  // the previous layer's work; spectra() may submit its own small batch
+      spectra[i] = m.spectra(i, L);
+    }
+    begin();
+    ops::record_linear(ctx, *rec, hv, lw.in_linear, pv);
+    ops::record_short_conv_gated(ctx, *rec, pv, lw.short_conv, x1vv, x2v);
+    ops::FftConvArgs c1;
+    c1.batch = B;
+    c1.channels = H;
+    c1.len = L;
+    c1.x = ops::FftTensor::channel_major(x1vb, H, L);
+    c1.d = lw.filter1.d;
+    c1.spectrum = spectra[i].s1.get();
+    std::optional<ops::FftConvArgs> c2;
+    if (lw.filter2) {
+      ops::FftConvArgs a2;
+      a2.batch = B;
+      a2.channels = H;
+      a2.len = L;
+      a2.x = ops::FftTensor::token_major(hb, H, L);
+      a2.d = lw.filter2->d;
+      a2.spectrum = spectra[i].s2.get();
+      c2 = a2;
+    }
+    if (!debug) {
+      // y = LongConv2(u) + D2 u, then y += (LongConv1(x1 v) + D1 x1 v) * x2, token-major.
+      if (c2) {
+        c2->out = ops::FftTensor::token_major(yb, H, L);
+        m.fft->record(*rec, *c2);
+      }
+      c1.postgate = ops::FftTensor::channel_major(x2b, H, L);
+      c1.out = ops::FftTensor::token_major(yb, H, L);
+      c1.accumulate = c2.has_value();
+      m.fft->record(*rec, c1);
+      ops::record_linear(ctx, *rec, yv, lw.out_linear, mv);
+      // MLP in token chunks: a = act(m W_g^T), o = a W_o^T + b, h = LayerNorm(o + m).
+      for (u64 t0 = 0; t0 < T; t0 += plan.chunk_tokens) {
+        const u32 n = static_cast<u32>(std::min<u64>(plan.chunk_tokens, T - t0));
+        const MatrixView mc = MatrixView::row_major(mb, 1, n, H, t0 * H);
+        const MatrixView hc = MatrixView::row_major(hb, 1, n, H, t0 * H);
+        const MatrixView ac = MatrixView::row_major(ab, 1, n, glu ? I : G);
+        const MatrixView oc = MatrixView::row_major(ob, 1, n, H);
+        ops::GemmOptions go;
+        go.epilogue = glu ? ops::Epilogue::Glu : ops::Epilogue::Gelu;
+        if (glu && !fused) go.glu_scratch = glub;
+        ops::record_linear(ctx, *rec, mc, lw.gated, ac, go);
+        ops::record_linear(ctx, *rec, ac, lw.wo, oc);
+        ops::record_layer_norm(ctx, *rec, oc, mc, lw.norm, hc);
+      }
+      continue;
+    }
+
+    // Intermediate-producing variant: every golden tensor gets its own buffer.
+    const MatrixView qv = MatrixView::channel_major(dqb, B, L, 3 * H);
+    ops::record_short_conv(ctx, *rec, pv, lw.short_conv, qv);
+    c1.out = ops::FftTensor::channel_major(lcb, H, L);
+    m.fft->record(*rec, c1);
+    const MatrixView lcv = MatrixView::channel_major(lcb, B, L, H), ycv = MatrixView::channel_major(ycmb, B, L, H);
+    if (c2) {
+      c2->out = ops::FftTensor::channel_major(rlcb, H, L);
+      m.fft->record(*rec, *c2);
+      ops::record_mul_add(ctx, *rec, lcv, x2v, MatrixView::channel_major(rlcb, B, L, H), ycv);
+    } else {
+      ops::record_mul_add(ctx, *rec, lcv, x2v, std::nullopt, ycv);
+    }
+    const MatrixView dmv = MatrixView::row_major(dmb, B, L, H);
+    ops::record_linear(ctx, *rec, ycv, lw.out_linear, dmv);
+    const MatrixView gv = MatrixView::row_major(dgb, B, L, G);
+    const MatrixView av = MatrixView::row_major(dab, B, L, glu ? I : G);
+    const MatrixView ov = MatrixView::row_major(doutb, B, L, H);
+    ops::record_linear(ctx, *rec, dmv, lw.gated, gv);
+    ops::record_activation(ctx, *rec, glu ? ops::Activation::Glu : ops::Activation::Gelu, gv, av);
+    ops::record_linear(ctx, *rec, av, lw.wo, ov);
+    ops::record_layer_norm(ctx, *rec, ov, dmv, lw.norm, hv);
+    submit();
+
+    const MixerWeights& mw = m.w.layers[i].mixer;
+    emit(pre + "mixer.in_linear", fetch(ctx, pb, {B, L, 3 * H}));
+    emit(pre + "mixer.short_conv", fetch_cm(ctx, dqb, B, 3 * H, L));
+    auto emit_filter = [&](const HyenaFilterWeights& f, const std::string& name) {
+      auto v = m.filters.get("layer" + std::to_string(i) + "." + name, f, cfg.hyena_w_mod, L);
+      emit(pre + "mixer." + name + ".k_fwd", FloatTensor({H, L}, v->fwd));
+      if (v->rev.empty()) return;
+      emit(pre + "mixer." + name + ".k_rev", FloatTensor({H, L}, v->rev));
+      FloatTensor kc({H, 2 * static_cast<int64_t>(L)});
+      for (u64 c = 0; c < H; ++c)
+        for (u64 j = 0; j < L; ++j) {
+          kc.data[c * 2 * L + j] = v->fwd[c * L + j];
+          kc.data[c * 2 * L + 2 * L - 1 - j] = v->rev[c * L + j];  // [k_fwd, reversed k_rev]
+        }
+      emit(pre + "mixer." + name + ".k_combined", kc);
+    };
+    emit_filter(mw.filter1, "filter_fn");
+    emit(pre + "mixer.long_conv", fetch_cm(ctx, lcb, B, H, L));
+    if (mw.filter2) {
+      emit_filter(*mw.filter2, "filter_fn2");
+      emit(pre + "mixer.residual_long_conv", fetch_cm(ctx, rlcb, B, H, L));
+    }
+    emit(pre + "mixer.output", fetch(ctx, dmb, {B, L, H}));
+    emit(pre + "mlp.gated_layers", fetch(ctx, dgb, {B, L, G}));
+    emit(pre + "mlp.wo", fetch(ctx, doutb, {B, L, H}));
+    emit(pre + "output", fetch(ctx, hb, {B, L, H}));
+  }
+
+  // Heads.
+  begin();
+  host::BufferRange pooledb, logitsb;
+  if (dw.pooler) {
+    pooledb = m.pooled.get(ctx, u64(B) * H * 4);
+    const MatrixView pv_out = MatrixView::row_major(pooledb, B, 1, H);
+    ops::GemmOptions go;
+    go.epilogue = ops::Epilogue::Tanh;
+    if (cfg.pool_all) {
+      const MatrixView pin = MatrixView::row_major(m.pooled_in.get(ctx, u64(B) * H * 4), B, 1, H);
+      ops::record_mean_pool(ctx, *rec, hv, mask, pin);
+      ops::record_linear(ctx, *rec, pin, *dw.pooler, pv_out, go);
+    } else {
+      ops::record_linear(ctx, *rec, ops::cls_rows(hv), *dw.pooler, pv_out, go);
+    }
+    if (dw.classifier) {
+      logitsb = m.logits.get(ctx, u64(B) * dw.classifier->out * 4);
+      ops::record_linear(ctx, *rec, pv_out, *dw.classifier, MatrixView::row_major(logitsb, B, 1, dw.classifier->out));
+    }
+  }
+  submit();
+  m.peak = std::max(m.peak, m.activation_bytes());
+  if (profile) profile->submits += submits;
+
+  ForwardResult r;
+  r.last_hidden_state = fetch(ctx, hb, {B, L, H});
+  emit("last_hidden_state", r.last_hidden_state);
+  if (dw.pooler) {
+    r.pooled = fetch(ctx, pooledb, {B, H});
+    emit("pooled_output", r.pooled);
+    emit("sentence_embedding", r.pooled);
+    if (dw.classifier) {
+      r.logits = fetch(ctx, logitsb, {B, static_cast<int64_t>(dw.classifier->out)});
+      emit("logits", r.logits);
+    }
+  }
+  return r;
+}
+
+}  // namespace m2vk::gpu

@@ -1,0 +1,97 @@
+// The M2-BERT forward pass on a Vulkan device (docs/m2bert-architecture.md section 3), the GPU
+// counterpart of m2vk::ref::forward with the same inputs, outputs and intermediate names.
+//
+//   gpu::GpuModel gm(config, weights, {});          // uploads the weights once
+//   ForwardResult r = gm.forward(batch);             // one submit for the whole batch when the
+//                                                    // filter spectra fit their budget
+//
+// Weights stay on the device for the object's lifetime. Activations live in buffers planned per
+// (batch, length) and reused across calls (activation_plan.hpp). Hyena filters are evaluated
+// once per (filter, length) on the CPU and their FFT spectra kept on the device within a byte
+// budget; when all spectra of a length do not fit, layers run one submit each and spectra are
+// recomputed from the host-cached filters.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "m2vk/batch.hpp"
+#include "m2vk/config.hpp"
+#include "m2vk/host/device_info.hpp"
+#include "m2vk/tensor.hpp"
+#include "m2vk/weights.hpp"
+
+namespace m2vk::host {
+class Context;
+}  // namespace m2vk::host
+
+namespace m2vk::gpu {
+
+struct GpuOptions {
+  std::string device_spec;       // "" = choose_device_from_env rule (M2VK_DEVICE, CUDA_VISIBLE_DEVICES, default)
+  bool validation = false;       // Khronos validation layer (also on with M2VK_VALIDATION=1)
+  // Device bytes for cached filter spectra; 0 = a quarter of the device-local heap, at most 8 GiB.
+  std::uint64_t spectrum_budget_bytes = 0;
+  // Host bytes for cached filter values (float32, per filter and length).
+  std::uint64_t filter_cache_bytes = 2ull << 30;
+  // Device bytes for one MLP chunk's intermediates (tokens are processed in chunks within it).
+  std::uint64_t mlp_chunk_bytes = 64ull << 20;
+  // Test hook of the FFT op (FftConvOptions::max_single): FFT sizes above it run the four-step
+  // multi-pass kernels, so small tests reach the code path long inputs use. 0 = off.
+  std::uint32_t fft_max_single = 0;
+};
+
+// GPU time of one op type (the recorder's dispatch name) summed over a forward pass.
+struct OpTime {
+  std::string op;
+  double ms = 0.0;
+  std::size_t count = 0;  // dispatches / copies
+};
+
+struct GpuProfile {
+  std::vector<OpTime> ops;  // sorted by time, largest first
+  double total_ms = 0.0;    // sum of all ops' GPU time
+  std::size_t submits = 0;
+};
+
+// Device memory in use, for reports and the memory benchmark.
+struct GpuMemory {
+  std::uint64_t weights = 0;      // uploaded weights
+  std::uint64_t activations = 0;  // planned activation buffers (current size)
+  std::uint64_t spectra = 0;      // cached filter spectra
+  std::uint64_t peak_activations = 0;
+};
+
+class GpuModel {
+ public:
+  // Creates the Vulkan context on the chosen device and uploads the weights. `config` and
+  // `weights` are kept by reference (filters are evaluated from them): they must outlive this. Throws
+  // DeviceUnavailable (m2vk/model.hpp) when no device exists, host::HostError / VulkanError for
+  // device problems, std::runtime_error for weights the GPU path cannot hold.
+  GpuModel(const ModelConfig& config, const ModelWeights& weights, const GpuOptions& options = {});
+  ~GpuModel();
+  GpuModel(const GpuModel&) = delete;
+  GpuModel& operator=(const GpuModel&) = delete;
+
+  // One forward pass of a validated batch. With a sink every named intermediate of the CPU
+  // reference is produced too (one submit per layer, extra buffers). With profile != nullptr the
+  // GPU time of every op is measured (timestamps) and summed per op type.
+  ForwardResult forward(const Batch& batch, const IntermediateSink* sink = nullptr, GpuProfile* profile = nullptr);
+
+  const host::DeviceInfo& device_info() const;
+  std::string device_reason() const;  // why this device was chosen
+  GpuMemory memory() const;
+  host::Context& context();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Sums recorder timings per op name into `profile` (exposed for tests).
+void add_timings(GpuProfile& profile, const std::vector<std::pair<std::string, double>>& timings);
+
+}  // namespace m2vk::gpu

@@ -1,0 +1,181 @@
+// The GPU forward pass on lavapipe with the validation layer on: every golden set through
+// run_golden (the `m2vk golden --device gpu` path), a random-weight demo model at 2048 tokens
+// against the CPU reference (batch 2, four-step FFT path forced, chunked MLP), the submit
+// strategies (one submit vs one per layer when spectra do not fit) and the profile.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "m2vk/demo_model.hpp"
+#include "m2vk/golden.hpp"
+#include "m2vk/gpu/compare.hpp"
+#include "m2vk/gpu/gpu_model.hpp"
+#include "m2vk/host/host.hpp"
+#include "m2vk/model.hpp"
+#include "m2vk/ref/forward.hpp"
+#include "../model/test_util.hpp"
+
+namespace m2vk {
+namespace {
+
+// Fails the test on any validation-layer message the model's context recorded.
+void expect_validation_clean(gpu::GpuModel& gm) {
+  ASSERT_TRUE(gm.context().validation_enabled());
+  for (const auto& m : gm.context().validation_messages()) ADD_FAILURE() << "validation: " << m.id << ": " << m.message;
+}
+
+Batch random_batch(const ModelConfig& cfg, int64_t B, int64_t L, uint32_t seed) {
+  Batch b;
+  b.batch = B;
+  b.length = L;
+  uint32_t s = seed;
+  auto next = [&] { return s = s * 1664525u + 1013904223u; };
+  for (int64_t r = 0; r < B; ++r) {
+    const int64_t real = L - r * (L / 3);  // rows of different real length, right-padded
+    for (int64_t t = 0; t < L; ++t) {
+      const bool pad = t >= real;
+      b.input_ids.push_back(pad ? 0 : static_cast<int32_t>(103 + next() % (cfg.vocab_size - 103)));
+      b.token_type_ids.push_back(0);
+      b.attention_mask.push_back(pad ? 0 : 1);
+    }
+  }
+  return b;
+}
+
+class GpuForward : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    cfg_ = demo_config(DemoShape::Tiny, 2048);
+    write_demo_model(dir_->path(), cfg_, 7);
+    parts_ = new ModelParts(load_model_parts(dir_->path()));
+  }
+  static void TearDownTestSuite() {
+    delete parts_;
+    delete dir_;
+  }
+  static gpu::GpuOptions options() {
+    gpu::GpuOptions o;
+    o.validation = true;
+    return o;
+  }
+  static test::TempDir* dir_;
+  static ModelConfig cfg_;
+  static ModelParts* parts_;
+};
+test::TempDir* GpuForward::dir_ = nullptr;
+ModelConfig GpuForward::cfg_;
+ModelParts* GpuForward::parts_ = nullptr;
+
+TEST(GpuGolden, EveryGoldenSetPassesOnTheGpu) {
+  for (const char* set : {"tiny-retrieval", "tiny-unidirectional", "tiny-classifier", "composer", "legacy-format"}) {
+    SCOPED_TRACE(set);
+    GoldenOptions o;
+    o.device = Device::parse("gpu");
+    const GoldenReport r = run_golden(test::golden_dir(set), o);
+    EXPECT_TRUE(r.ok);
+    EXPECT_GT(r.lines.size(), 10u);
+    for (const auto& l : r.lines)
+      EXPECT_TRUE(l.pass) << l.file << " " << l.tensor << ": " << (l.produced ? "" : l.problem) << " scaled error "
+                          << l.scaled_error;
+  }
+}
+
+TEST(GpuGolden, IntermediatesAreValidationClean) {
+  ModelLoadOptions lo;
+  lo.use_cache = false;
+  const ModelParts parts = load_model_parts(test::golden_dir("tiny-retrieval"), lo);
+  gpu::GpuOptions o;
+  o.validation = true;
+  gpu::GpuModel gm(parts.config, parts.weights, o);
+  std::size_t n = 0;
+  IntermediateSink sink = [&](std::string_view, const FloatTensor& t) {
+    for (float v : t.data) ASSERT_TRUE(std::isfinite(v));
+    ++n;
+  };
+  Batch b = random_batch(parts.config, 2, 37, 3);
+  gm.forward(b, &sink);
+  EXPECT_GT(n, 20u);
+  expect_validation_clean(gm);
+}
+
+TEST_F(GpuForward, MatchesTheCpuReferenceAt2048TokensThroughTheFourStepFft) {
+  gpu::GpuOptions o = options();
+  o.fft_max_single = 256;  // FFT size 4096 runs the three-pass four-step kernels
+  o.mlp_chunk_bytes = 64 * 1024;  // several MLP chunks per layer
+  gpu::GpuModel gm(parts_->config, parts_->weights, o);
+  const Batch b = random_batch(cfg_, 2, 2048, 11);
+  gpu::TensorComparer cmp(1e-4);
+  const IntermediateSink rs = cmp.reference_sink(), os = cmp.output_sink();
+  ref::forward(parts_->config, parts_->weights, b, &rs);
+  gm.forward(b, &os);
+  const gpu::CompareReport r = cmp.report();
+  EXPECT_TRUE(r.ok) << "worst " << r.worst << " scaled " << r.worst_scaled;
+  for (const auto& d : r.tensors) EXPECT_TRUE(d.pass) << d.name << " " << d.problem << " " << d.scaled << " at " << d.where;
+  EXPECT_GT(r.tensors.size(), 20u);
+  // The fast path (no sink: fused long convs, chunked MLP, y and m aliased into p) gives the same.
+  const ForwardResult fast = gm.forward(b);
+  const ForwardResult want = ref::forward(parts_->config, parts_->weights, b);
+  EXPECT_LE(scaled_error(fast.pooled.data, want.pooled.data), 1e-4);
+  EXPECT_LE(scaled_error(fast.last_hidden_state.data, want.last_hidden_state.data), 1e-4);
+  expect_validation_clean(gm);
+}
+
+TEST_F(GpuForward, OneSubmitWhenSpectraFitElseOnePerLayerWithTheSameResult) {
+  gpu::GpuModel whole(parts_->config, parts_->weights, options());
+  gpu::GpuOptions small = options();
+  small.spectrum_budget_bytes = 1;  // nothing fits: per-layer submits, spectra rebuilt each time
+  gpu::GpuModel layered(parts_->config, parts_->weights, small);
+  const Batch b = random_batch(cfg_, 3, 300, 5);
+  whole.forward(b);  // spectra computed and cached
+  gpu::GpuProfile p1, p2;
+  const ForwardResult r1 = whole.forward(b, nullptr, &p1);
+  const ForwardResult r2 = layered.forward(b, nullptr, &p2);
+  EXPECT_EQ(p1.submits, 1u);
+  EXPECT_EQ(p2.submits, static_cast<std::size_t>(cfg_.num_hidden_layers) + 1);
+  EXPECT_EQ(r1.pooled.data, r2.pooled.data);  // same kernels, same order: bit-identical
+  const ForwardResult want = ref::forward(parts_->config, parts_->weights, b);
+  EXPECT_LE(scaled_error(r1.pooled.data, want.pooled.data), 1e-4);
+  // The profile covers every op type once per dispatch and sums to the total.
+  ASSERT_FALSE(p1.ops.empty());
+  double sum = 0;
+  for (const auto& op : p1.ops) {
+    EXPECT_GT(op.count, 0u) << op.op;
+    EXPECT_GE(op.ms, 0.0) << op.op;
+    sum += op.ms;
+  }
+  EXPECT_NEAR(sum, p1.total_ms, 1e-9 + 1e-9 * sum);
+  EXPECT_GT(p1.total_ms, 0.0);
+  EXPECT_GT(whole.memory().weights, 0u);
+  EXPECT_GT(whole.memory().spectra, 0u);
+  EXPECT_EQ(layered.memory().spectra <= 2 * 32 * 512 * 8, true);  // at most the last entry survives
+  expect_validation_clean(whole);
+  expect_validation_clean(layered);
+}
+
+TEST_F(GpuForward, RowsAreIndependentOfTheirBatch) {
+  gpu::GpuModel gm(parts_->config, parts_->weights, options());
+  const Batch three = random_batch(cfg_, 3, 64, 9);
+  Batch one;
+  one.batch = 1;
+  one.length = 64;
+  one.input_ids.assign(three.input_ids.begin() + 64, three.input_ids.begin() + 128);
+  one.token_type_ids.assign(64, 0);
+  one.attention_mask.assign(three.attention_mask.begin() + 64, three.attention_mask.begin() + 128);
+  const ForwardResult a = gm.forward(three), b = gm.forward(one);
+  const std::vector<float> row1(a.pooled.data.begin() + 32, a.pooled.data.begin() + 64);
+  EXPECT_LE(scaled_error(row1, b.pooled.data), 1e-6);
+  expect_validation_clean(gm);
+}
+
+TEST_F(GpuForward, BadBatchesAreNamedErrors) {
+  gpu::GpuModel gm(parts_->config, parts_->weights, options());
+  Batch b = random_batch(cfg_, 1, 8, 1);
+  b.input_ids[3] = 999999;
+  EXPECT_THROW(gm.forward(b), std::invalid_argument);
+  Batch too_long = random_batch(cfg_, 1, 4096, 1);
+  EXPECT_THROW(gm.forward(too_long), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace m2vk
