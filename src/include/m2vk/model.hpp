@@ -21,23 +21,28 @@
 
 #include "m2vk/batch.hpp"
 #include "m2vk/config.hpp"
+#include "m2vk/gpu/gpu_model.hpp"
 #include "m2vk/tensor.hpp"
 #include "m2vk/weights.hpp"
 
 namespace m2vk {
 
-// Where the forward pass runs. "cpu" is the double-accumulating reference path. "gpu" / "gpu:N" /
-// "N" select a Vulkan device: the GPU path is not available yet and these throw
-// DeviceUnavailable. "auto" resolves to the GPU when available, else the CPU.
+// Where the forward pass runs. "cpu" is the double-accumulating reference path. "gpu" / "gpu:SPEC" /
+// "SPEC" select a Vulkan device, SPEC being an index, a UUID (prefix) or a name substring as in
+// the host runtime; plain "gpu" follows M2VK_DEVICE, then CUDA_VISIBLE_DEVICES, then the best device
+// (src/model/gpu/include/m2vk/gpu/device_choice.hpp). "auto" resolves to the GPU when a Vulkan
+// device exists (lavapipe counts), else the CPU; M2VK_DEVICE=cpu makes "auto" the CPU.
 struct Device {
   enum class Kind { Auto, Cpu, Gpu };
   Kind kind = Kind::Auto;
-  int index = -1;  // GPU index, -1 = default
+  int index = -1;    // GPU index, -1 = default
+  std::string spec;  // GPU name substring or UUID when not chosen by index
 
-  // Parses "auto", "cpu", "gpu", "gpu:N" or "N"; throws std::invalid_argument naming the text.
+  // Parses "auto", "cpu", "gpu", "gpu:SPEC" or "SPEC"; throws std::invalid_argument naming the text.
   static Device parse(std::string_view text);
   std::string to_string() const;
-  // Auto -> the device that will actually be used. Throws DeviceUnavailable for a GPU request.
+  // Auto -> the device that will actually be used; a GPU request -> the chosen index. Throws
+  // DeviceUnavailable when no Vulkan device exists or SPEC matches none (listing the devices).
   Device resolve() const;
 };
 
@@ -45,7 +50,7 @@ struct DeviceUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// True once a Vulkan forward path exists (the hook "auto" consults).
+// True when a Vulkan device exists for the GPU forward path (the hook "auto" consults).
 bool gpu_path_available();
 
 // How rows are padded before the forward pass. Nothing in M2-BERT masks padding, so the padded
@@ -68,6 +73,7 @@ struct RunOptions {
   size_t batch_size = 8;              // texts per forward pass
   bool normalize = false;             // embed(): L2-normalise each embedding
   ProgressFn progress;                // called after each batch
+  bool profile = false;               // GPU: per-op GPU times summed into EmbedResult::profile
 };
 
 struct EmbedResult {
@@ -79,6 +85,7 @@ struct EmbedResult {
   int64_t padded_length = 0;        // L of the last batch (all batches with MaxLength)
   bool normalized = false;
   bool random_weights = false;      // the model is a random-weight demo model: values mean nothing
+  gpu::GpuProfile profile;          // RunOptions::profile on the GPU: op times summed over batches
 };
 
 struct TextInput {
@@ -128,8 +135,11 @@ class Model {
   ClassifyResult classify(const std::vector<TextInput>& inputs, const RunOptions& options = {}) const;
   // Tokenized rows (as embed() would feed them) for inspection and tests.
   Batch tokenize(const std::vector<TextInput>& inputs, const RunOptions& options) const;
-  // One forward pass; `sink` receives every named intermediate.
-  ForwardResult forward(const Batch& batch, const IntermediateSink* sink = nullptr) const;
+  // One forward pass; `sink` receives every named intermediate; `profile` (GPU only) the op times.
+  ForwardResult forward(const Batch& batch, const IntermediateSink* sink = nullptr,
+                        gpu::GpuProfile* profile = nullptr) const;
+  // The GPU forward pass (device, memory figures), or nullptr on the CPU.
+  gpu::GpuModel* gpu_model() const;
 
  private:
   struct Impl;

@@ -1,14 +1,16 @@
-// Device selection. The GPU forward path does not exist yet: gpu_path_available() is the single
-// hook that flips "auto" to the GPU once it does.
+// Device selection: "auto" is the GPU whenever a Vulkan device exists (gpu_path_available), and
+// which GPU follows src/model/gpu's rule (explicit spec, M2VK_DEVICE, CUDA_VISIBLE_DEVICES, best).
 #include <charconv>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
+#include "m2vk/gpu/device_choice.hpp"
 #include "m2vk/model.hpp"
 
 namespace m2vk {
 
-bool gpu_path_available() { return false; }
+bool gpu_path_available() { return !gpu::vulkan_devices().empty(); }
 
 Device Device::parse(std::string_view text) {
   Device d;
@@ -25,12 +27,15 @@ Device Device::parse(std::string_view text) {
     d.kind = Kind::Cpu;
   } else if (text == "gpu") {
     d.kind = Kind::Gpu;
-  } else if (text.substr(0, 4) == "gpu:") {
-    d.kind = Kind::Gpu;
-    d.index = parse_index(text.substr(4));
   } else {
+    // "gpu:SPEC" or "SPEC": an index, else a UUID or name substring checked by resolve().
+    const std::string_view spec = text.substr(0, 4) == "gpu:" ? text.substr(4) : text;
+    if (spec.empty()) throw std::invalid_argument("device '" + std::string(text) + "': expected auto, cpu, gpu, gpu:SPEC or SPEC");
     d.kind = Kind::Gpu;
-    d.index = parse_index(text);
+    if (spec.find_first_not_of("0123456789") == std::string_view::npos && spec.size() <= 4)
+      d.index = parse_index(spec);
+    else
+      d.spec = std::string(spec);
   }
   return d;
 }
@@ -39,22 +44,43 @@ std::string Device::to_string() const {
   switch (kind) {
     case Kind::Auto: return "auto";
     case Kind::Cpu: return "cpu";
-    case Kind::Gpu: return index < 0 ? "gpu" : "gpu:" + std::to_string(index);
+    case Kind::Gpu: return !spec.empty() ? "gpu:" + spec : index < 0 ? "gpu" : "gpu:" + std::to_string(index);
   }
   return "?";
 }
 
 Device Device::resolve() const {
   if (kind == Kind::Cpu) return *this;
+  const auto& devices = gpu::vulkan_devices();
   if (kind == Kind::Auto) {
-    Device d;
-    d.kind = gpu_path_available() ? Kind::Gpu : Kind::Cpu;
-    return d;
+    const char* env = std::getenv("M2VK_DEVICE");
+    if (env && std::string_view(env) == "cpu") return parse("cpu");
+    try {
+      auto choice = gpu::choose_device_from_env(devices, "");
+      Device d;
+      d.kind = choice ? Kind::Gpu : Kind::Cpu;
+      if (choice) d.index = static_cast<int>(choice->index);
+      return d;
+    } catch (const std::exception&) {
+      return parse("cpu");  // M2VK_DEVICE names no device: "auto" still runs
+    }
   }
-  if (!gpu_path_available())
+  if (devices.empty())
     throw DeviceUnavailable("device '" + to_string() +
-                            "': the GPU path is not available yet in this build; use --device cpu (or auto)");
-  return *this;
+                            "': no Vulkan device found (install a GPU driver, or mesa-vulkan-drivers for the lavapipe "
+                            "CPU device); use --device cpu (or auto)");
+  Device d = *this;
+  try {
+    auto choice = gpu::choose_device_from_env(devices, spec.empty() ? (index < 0 ? "" : std::to_string(index)) : spec);
+    if (!choice) throw DeviceUnavailable("device '" + to_string() + "': CUDA_VISIBLE_DEVICES hides every GPU");
+    d.index = static_cast<int>(choice->index);
+    d.spec.clear();
+  } catch (const DeviceUnavailable&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw DeviceUnavailable("device '" + to_string() + "': " + e.what());
+  }
+  return d;
 }
 
 }  // namespace m2vk

@@ -16,6 +16,7 @@ struct Model::Impl {
   ModelParts parts;
   std::optional<tok::WordPieceTokenizer> tokenizer;
   Device device;
+  std::unique_ptr<gpu::GpuModel> gpu;  // Device::Kind::Gpu: holds references into `parts`
 };
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -31,6 +32,14 @@ Model Model::load(const std::filesystem::path& dir, const ModelLoadOptions& opti
   const std::filesystem::path base = std::filesystem::is_directory(dir, ec) ? dir : dir.parent_path();
   impl->tokenizer = tok::WordPieceTokenizer::from_model_dir(base);
   impl->parts.notes.push_back("tokenizer: " + impl->tokenizer->source());
+  if (impl->device.kind == Device::Kind::Gpu) {
+    gpu::GpuOptions go;
+    // The request as given ("" for auto / plain "gpu"), so the device choice can say why.
+    const Device& req = options.device;
+    go.device_spec = !req.spec.empty() ? req.spec : req.index >= 0 ? std::to_string(req.index) : "";
+    impl->gpu = std::make_unique<gpu::GpuModel>(impl->parts.config, impl->parts.weights, go);
+    impl->parts.notes.push_back("device: " + impl->gpu->device_info().name + " (" + impl->gpu->device_reason() + ")");
+  }
   return Model(std::move(impl));
 }
 
@@ -41,10 +50,12 @@ bool Model::random_weights() const { return impl_->parts.config.random_weights; 
 const std::vector<std::string>& Model::notes() const { return impl_->parts.notes; }
 int64_t Model::max_length() const { return Batch::max_length(impl_->parts.config); }
 
-ForwardResult Model::forward(const Batch& batch, const IntermediateSink* sink) const {
-  // Only the CPU reference exists; Device::resolve() refused GPU requests at load time.
+ForwardResult Model::forward(const Batch& batch, const IntermediateSink* sink, gpu::GpuProfile* profile) const {
+  if (impl_->gpu) return impl_->gpu->forward(batch, sink, profile);
   return ref::forward(impl_->parts.config, impl_->parts.weights, batch, sink);
 }
+
+gpu::GpuModel* Model::gpu_model() const { return impl_->gpu.get(); }
 
 Batch Model::tokenize(const std::vector<TextInput>& inputs, const RunOptions& options) const {
   const int64_t limit = max_length();
@@ -131,7 +142,7 @@ EmbedResult Model::embed(const std::vector<std::string>& texts, const RunOptions
     Batch batch = tokenize(chunk, options);
     count_tokens(*impl_->tokenizer, chunk, batch, r.tokens, r.truncated);
     r.padded_length = batch.length;
-    ForwardResult out = forward(batch);
+    ForwardResult out = forward(batch, nullptr, options.profile ? &r.profile : nullptr);
     for (int64_t row = 0; row < batch.batch; ++row) {
       const float* p = out.pooled.ptr() + row * r.dim;
       double norm = 1.0;
