@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "m2vk/loader/safetensors.hpp"
@@ -36,9 +38,10 @@ std::vector<int32_t> int_array(const loader::TensorStore& s, const std::string& 
 }
 
 using Produced = std::map<std::string, FloatTensor>;
+using ForwardFn = std::function<ForwardResult(const Batch&, const IntermediateSink*)>;
 
 // Runs the batch of one expected file and, if asked, each row alone without padding.
-Produced produce(const ModelParts& parts, const loader::TensorStore& expected, const fs::path& file) {
+Produced produce(const ForwardFn& forward, const loader::TensorStore& expected, const fs::path& file) {
   Batch b;
   b.input_ids = int_array(expected, "input_ids", file);
   b.batch = expected.at("input_ids").shape[0];
@@ -47,7 +50,7 @@ Produced produce(const ModelParts& parts, const loader::TensorStore& expected, c
   if (expected.find("attention_mask")) b.attention_mask = int_array(expected, "attention_mask", file);
   Produced out;
   IntermediateSink sink = [&](std::string_view name, const FloatTensor& t) { out[std::string(name)] = t; };
-  ref::forward(parts.config, parts.weights, b, &sink);
+  forward(b, &sink);
 
   std::set<int64_t> rows;
   for (const auto& t : expected.tensors())
@@ -65,7 +68,7 @@ Produced produce(const ModelParts& parts, const loader::TensorStore& expected, c
       one.attention_mask.push_back(1);
     }
     const std::string prefix = "unpadded." + std::to_string(r) + ".";
-    ForwardResult res = ref::forward(parts.config, parts.weights, one);
+    ForwardResult res = forward(one, nullptr);
     out[prefix + "last_hidden_state"] = res.last_hidden_state;
     if (!res.pooled.empty()) out[prefix + "pooled_output"] = res.pooled;
   }
@@ -73,7 +76,7 @@ Produced produce(const ModelParts& parts, const loader::TensorStore& expected, c
 }
 
 void dump(const fs::path& path, const Produced& produced, const loader::TensorStore& expected,
-          const fs::path& source) {
+          const fs::path& source, const std::string& producer) {
   std::vector<loader::TensorToWrite> tensors;
   for (const auto& [name, t] : produced) {
     const FloatTensor* tp = &t;
@@ -87,14 +90,13 @@ void dump(const fs::path& path, const Produced& produced, const loader::TensorSt
                            std::memcpy(dst.data(), t->bytes.data(), dst.size());
                          }});
     }
-  loader::write_safetensors(path, tensors, {{"source", source.string()}, {"producer", "m2vk golden (cpu reference)"}});
+  loader::write_safetensors(path, tensors, {{"source", source.string()}, {"producer", producer}});
 }
 
 }  // namespace
 
 GoldenReport run_golden(const fs::path& dir, const GoldenOptions& options) {
   const Device device = options.device.resolve();
-  (void)device;  // only the CPU reference exists; resolve() rejected GPU requests
   GoldenReport report;
   ModelLoadOptions lo;
   lo.device = options.device;
@@ -102,6 +104,19 @@ GoldenReport run_golden(const fs::path& dir, const GoldenOptions& options) {
   lo.use_cache = false;
   ModelParts parts = load_model_parts(dir, lo);
   report.notes = parts.notes;
+  std::unique_ptr<gpu::GpuModel> gpu_model;
+  std::string producer = "m2vk golden (cpu reference)";
+  if (device.kind == Device::Kind::Gpu) {
+    gpu::GpuOptions go;
+    const Device& req = options.device;
+    go.device_spec = !req.spec.empty() ? req.spec : req.index >= 0 ? std::to_string(req.index) : "";
+    gpu_model = std::make_unique<gpu::GpuModel>(parts.config, parts.weights, go);
+    producer = "m2vk golden (gpu: " + gpu_model->device_info().name + ")";
+    report.notes.push_back("device: " + gpu_model->device_info().name + " (" + gpu_model->device_reason() + ")");
+  }
+  const ForwardFn forward = [&](const Batch& b, const IntermediateSink* sink) {
+    return gpu_model ? gpu_model->forward(b, sink) : ref::forward(parts.config, parts.weights, b, sink);
+  };
 
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -115,7 +130,7 @@ GoldenReport run_golden(const fs::path& dir, const GoldenOptions& options) {
   report.ok = true;
   for (const fs::path& file : files) {
     loader::TensorStore expected = loader::load_safetensors(file);
-    Produced produced = produce(parts, expected, file);
+    Produced produced = produce(forward, expected, file);
     for (const auto& t : expected.tensors()) {
       if (t.name == "input_ids" || t.name == "token_type_ids" || t.name == "attention_mask") continue;
       GoldenLine line;
@@ -141,7 +156,7 @@ GoldenReport run_golden(const fs::path& dir, const GoldenOptions& options) {
         const std::string suffix = stem.rfind("expected_", 0) == 0 ? stem.substr(9) : stem;
         out = out.parent_path() / (out.stem().string() + "_" + suffix + out.extension().string());
       }
-      dump(out, produced, expected, file);
+      dump(out, produced, expected, file, producer);
       report.dumped.push_back(out);
     }
   }
