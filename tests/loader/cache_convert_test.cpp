@@ -7,6 +7,7 @@
 
 #include "m2vk/loader/convert.hpp"
 #include "m2vk/loader/safetensors.hpp"
+#include "content_hash.hpp"
 #include "store_impl.hpp"
 #include "test_util.hpp"
 
@@ -122,6 +123,22 @@ TEST(Cache, BadSourceErrorIsTheReadersError) {
   std::string e = error_of([&] { load_checkpoint(env.models / "t.pt"); });
   EXPECT_NE(e.find("t.pt"), std::string::npos) << e;
   EXPECT_FALSE(fs::exists(env.models / "t.safetensors"));
+}
+
+TEST(Cache, ChunkedFileHashEqualsOneShotHash) {
+  // The file hash reads 4 MiB chunks; block boundaries inside and across chunks must not matter.
+  ScratchDir d;
+  std::vector<uint8_t> b((9u << 20) + 13);
+  uint32_t x = 12345;
+  for (auto& v : b) v = uint8_t((x = x * 1664525u + 1013904223u) >> 24);
+  write_bytes(d / "f", b);
+  auto span = std::span<const std::byte>(reinterpret_cast<const std::byte*>(b.data()), b.size());
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(content_hash(span)));
+  EXPECT_EQ(file_content_hash(d / "f"), hex);
+  b[5u << 20] ^= 1;
+  write_bytes(d / "f", b);
+  EXPECT_NE(file_content_hash(d / "f"), hex);
 }
 
 TEST(Convert, StreamsWithProgressAndVerifiesBitForBit) {

@@ -174,8 +174,7 @@ TEST(ZipBadInput, AbsurdSizesInTheDirectory) {
   put32(z, c + 24, 0xfffffff0u);  // uncompressed size in the central directory
   write_bytes(d / "size.pt", z);
   std::string e = load_error(d / "size.pt");
-  EXPECT_NE(e.find("size.pt"), std::string::npos) << e;
-  EXPECT_FALSE(e.empty());
+  EXPECT_NE(e.find("size.pt: zip entry \"views/data/0\": stored entry sizes disagree"), std::string::npos) << e;
 }
 
 TEST(ZipBadInput, ZipBombRatioIsRejected) {
@@ -187,7 +186,7 @@ TEST(ZipBadInput, ZipBombRatioIsRejected) {
   put32(z, c + 24, 0xfff00000u);
   write_bytes(d / "bomb.npz", z);
   std::string e = load_error(d / "bomb.npz");
-  EXPECT_NE(e.find("a_f32.npy"), std::string::npos) << e;
+  EXPECT_NE(e.find("\"a_f32.npy\": impossible compression ratio"), std::string::npos) << e;
 }
 
 }  // namespace
