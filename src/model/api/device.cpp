@@ -6,6 +6,7 @@
 #include <string>
 
 #include "m2vk/gpu/device_choice.hpp"
+#include "m2vk/host/device_info.hpp"
 #include "m2vk/model.hpp"
 
 namespace m2vk {
@@ -32,10 +33,18 @@ Device Device::parse(std::string_view text) {
     const std::string_view spec = text.substr(0, 4) == "gpu:" ? text.substr(4) : text;
     if (spec.empty()) throw std::invalid_argument("device '" + std::string(text) + "': expected auto, cpu, gpu, gpu:SPEC or SPEC");
     d.kind = Kind::Gpu;
-    if (spec.find_first_not_of("0123456789") == std::string_view::npos && spec.size() <= 4)
+    if (spec.find_first_not_of("0123456789") == std::string_view::npos && spec.size() <= 4) {
       d.index = parse_index(spec);
-    else
+    } else {
+      // A name or UUID must match a device now, so a typo is a usage error listing the devices.
+      try {
+        host::select_device(gpu::vulkan_devices(), spec);
+      } catch (const std::exception& e) {
+        throw std::invalid_argument("device '" + std::string(text) + "': expected auto, cpu, gpu, gpu:SPEC or SPEC "
+                                    "(an index, UUID or name of a Vulkan device): " + e.what());
+      }
       d.spec = std::string(spec);
+    }
   }
   return d;
 }
