@@ -19,7 +19,9 @@ int run_embed(const std::vector<std::string>& args) {
       "Embeds each TEXT (or each line of --input FILE / stdin: plain text, or JSONL with a \"text\" field)\n"
       "and writes one embedding per input, in input order.");
   p.option("--model", "model folder (config.json + checkpoint + tokenizer files)")
-      .option("--device", "auto | cpu | gpu | gpu:N | N (default auto: the GPU when available, else cpu)")
+      .option("--device", "auto | cpu | gpu | gpu:SPEC | SPEC, SPEC = index, UUID or name substring (default auto: "
+                          "the GPU when a Vulkan device exists, else cpu; M2VK_DEVICE and CUDA_VISIBLE_DEVICES apply)")
+      .flag("--profile", "GPU: print each op type's summed GPU time (timestamps) to stderr")
       .option("--padding",
               "max_length (default, reference-faithful: every text padded to --max-length, by default the "
               "model's l_max, as the model card does) | longest (pad to the longest text of each batch: faster, "
@@ -47,6 +49,7 @@ int run_embed(const std::vector<std::string>& args) {
   if (auto n = p.get_int("--max-length", 2, 1 << 30)) run.max_length = *n;
   if (auto n = p.get_int("--batch-size", 1, 1 << 20)) run.batch_size = static_cast<size_t>(*n);
   run.normalize = p.has("--normalize");
+  run.profile = p.has("--profile");
   m2vk::EmbedFormat format;
   try {
     format = m2vk::parse_embed_format(p.get_or("--format", "jsonl"));
@@ -91,6 +94,18 @@ int run_embed(const std::vector<std::string>& args) {
       if (pi.done == pi.total) std::fputc('\n', stderr);
     };
   m2vk::EmbedResult r = model.embed(texts, run);
+  if (run.profile) {
+    if (!model.gpu_model()) {
+      std::fprintf(stderr, "m2vk embed: --profile measures GPU time; the CPU reference path has none\n");
+    } else {
+      std::fprintf(stderr, "GPU time on %s: %.3f ms in %zu submits\n", model.gpu_model()->device_info().name.c_str(),
+                   r.profile.total_ms, r.profile.submits);
+      std::fprintf(stderr, "%-32s %10s %7s %6s\n", "op", "ms", "calls", "%");
+      for (const auto& op : r.profile.ops)
+        std::fprintf(stderr, "%-32s %10.3f %7zu %5.1f%%\n", op.op.c_str(), op.ms, op.count,
+                     r.profile.total_ms > 0 ? 100.0 * op.ms / r.profile.total_ms : 0.0);
+    }
+  }
   if (output)
     m2vk::write_embeddings(*output, format, r);
   else

@@ -14,7 +14,8 @@ int run_golden_cmd(const std::vector<std::string>& args) {
       "usage: m2vk golden DIR [--device D] [--dump FILE]\n"
       "Runs a golden set (config.json, checkpoint/, expected*.safetensors) and prints, per expected tensor,\n"
       "max|out - ref| / max(1, max|ref|). Exit status 0 only if every tensor is produced and within 1e-4.");
-  p.option("--device", "auto | cpu | gpu | gpu:N | N (default auto)")
+  p.option("--device", "auto | cpu | gpu | gpu:SPEC | SPEC (index, UUID or name; default auto: the GPU when a "
+                      "Vulkan device exists)")
       .option("--dump", "write the produced tensors to FILE (safetensors, same names); other expected_<x> "
                         "files go to FILE's stem + _<x>")
       .option("--tolerance", "pass threshold (default 1e-4)");
