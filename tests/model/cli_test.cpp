@@ -39,6 +39,13 @@ CliRun m2vk_run(const std::string& args) {
 
 std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 
+// The API side of the comparisons runs the CPU reference, as the CLI calls below do (--device cpu).
+Model load_cpu(const fs::path& dir) {
+  ModelLoadOptions o;
+  o.device = Device::parse("cpu");
+  return Model::load(dir, o);
+}
+
 class Cli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -88,7 +95,7 @@ TEST_F(Cli, EmbedJsonlMatchesApiInInputOrder) {
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_NE(r.out.find("\"index\": 2"), std::string::npos);
   EXPECT_NE(r.out.find("\"random_weights\": true"), std::string::npos);
-  Model m = Model::load(model_);
+  Model m = load_cpu(model_);
   EmbedResult e = m.embed({"first text", "second one", "third"});
   for (int64_t i = 0; i < 3; ++i) {
     ASSERT_EQ(rows[i].size(), 32u);
@@ -103,7 +110,7 @@ TEST_F(Cli, EmbedReadsStdinAndJsonlAndWritesNpyAndSafetensors) {
     std::ofstream f(in);
     f << "{\"text\": \"first text\"}\nplain second line\n\n{\"text\": \"third\"}\n";
   }
-  const CliRun a = m2vk_run("embed --model " + q(model_) + " --format npy --output " + q(out / "e.npy") + " < " + q(in));
+  const CliRun a = m2vk_run("embed --model " + q(model_) + " --device cpu --format npy --output " + q(out / "e.npy") + " < " + q(in));
   ASSERT_EQ(a.code, 0);
   const std::string npy = test::read_file(out / "e.npy");
   ASSERT_EQ(npy.substr(0, 6), "\x93NUMPY");
@@ -111,7 +118,7 @@ TEST_F(Cli, EmbedReadsStdinAndJsonlAndWritesNpyAndSafetensors) {
   const size_t header = 10 + static_cast<unsigned char>(npy[8]) + 256 * static_cast<unsigned char>(npy[9]);
   ASSERT_EQ(npy.size(), header + 3 * 32 * 4);
 
-  const CliRun b = m2vk_run("embed --model " + q(model_) + " --input " + q(in) + " --format safetensors --output " +
+  const CliRun b = m2vk_run("embed --model " + q(model_) + " --device cpu --input " + q(in) + " --format safetensors --output " +
                          q(out / "e.safetensors"));
   ASSERT_EQ(b.code, 0);
   loader::TensorStore st = loader::load_safetensors(out / "e.safetensors");
@@ -119,7 +126,7 @@ TEST_F(Cli, EmbedReadsStdinAndJsonlAndWritesNpyAndSafetensors) {
   ASSERT_EQ(sv.size(), 3u * 32);
   // Same values in both files, and row 1 is the plain-text line.
   EXPECT_EQ(std::memcmp(sv.data(), npy.data() + header, sv.size() * 4), 0);
-  Model m = Model::load(model_);
+  Model m = load_cpu(model_);
   EmbedResult e = m.embed({"plain second line"});
   for (int c = 0; c < 32; ++c) EXPECT_EQ(sv[32 + c], e.data[c]);
 }
