@@ -1,0 +1,84 @@
+// The GPU-facing CLI: `m2vk compare` (table, PASS/FAIL exit codes, usage errors), `m2vk golden
+// --device gpu`, `m2vk embed --profile` (per-op GPU times on stderr) and device specs by name.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include "m2vk/demo_model.hpp"
+#include "../model/test_util.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int code;
+  std::string out;  // stdout, plus stderr when asked
+};
+
+CliRun run(const std::string& args, bool with_stderr = false) {
+  const std::string cmd = std::string(M2VK_BIN) + " " + args + (with_stderr ? " 2>&1" : "");
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return {-1, ""};
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+class GpuCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new m2vk::test::TempDir();
+    m2vk::write_demo_model(dir_->path(), m2vk::demo_config(m2vk::DemoShape::Tiny), 3);
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static m2vk::test::TempDir* dir_;
+};
+m2vk::test::TempDir* GpuCli::dir_ = nullptr;
+
+TEST_F(GpuCli, ComparePrintsEveryStepAndPassesWithinThreshold) {
+  const CliRun r = run("compare --model " + q(dir_->path()) + " --max-length 300 'one text' 'another, longer text'");
+  EXPECT_EQ(r.code, 0) << r.out;
+  for (const char* name : {"embeddings.output", "encoder.layer.1.mixer.in_linear", "encoder.layer.1.mixer.short_conv",
+                           "encoder.layer.0.mixer.long_conv", "encoder.layer.0.mixer.residual_long_conv",
+                           "encoder.layer.1.mixer.output", "encoder.layer.1.mlp.gated_layers", "encoder.layer.1.output",
+                           "pooled_output"})
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+  EXPECT_NE(r.out.find("batch 1, token"), std::string::npos);  // positions are reported
+  EXPECT_NE(r.out.find("PASS"), std::string::npos);
+}
+
+TEST_F(GpuCli, CompareFailsAboveThresholdAndRejectsBadFlags) {
+  // Float32 GPU results are never bit-equal to the double-accumulating reference.
+  const CliRun r = run("compare --model " + q(dir_->path()) + " --max-length 64 --threshold 0 hello");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("FAIL"), std::string::npos);
+  EXPECT_EQ(run("compare --model " + q(dir_->path()) + " --threshold abc hello").code, 2);
+  EXPECT_EQ(run("compare hello").code, 2);
+  EXPECT_EQ(run("compare --model " + q(dir_->path()) + " --device no-such-gpu hello").code, 1);
+}
+
+TEST_F(GpuCli, EmbedProfileAndDeviceByName) {
+  const CliRun r = run("embed --model " + q(dir_->path()) + " --device llvmpipe --max-length 32 --profile hi", true);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("GPU time on llvmpipe"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fft_conv"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"embedding\""), std::string::npos);
+  EXPECT_EQ(run("embed --model " + q(dir_->path()) + " --device tpu hi").code, 2);  // usage error naming devices
+}
+
+TEST(GpuGoldenCli, GoldenOnTheGpuExitsZero) {
+  const CliRun r = run("golden " + q(m2vk::test::golden_dir("tiny-unidirectional")) + " --device gpu");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("PASS"), std::string::npos) << r.out;
+}
+
+}  // namespace
