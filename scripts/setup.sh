@@ -8,7 +8,8 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DM2VK_BUILD_TESTS=OFF >
 cmake --build build -j "$(nproc)"
 # Without a GPU driver, Mesa's lavapipe (CPU) is the Vulkan device.
 ./build/tools/m2vk devices
-# A random-weight demo model in the real layout, and one embedding through it (the CPU reference
-# path until the GPU path lands). Its outputs are meaningless and m2vk says so.
+# A random-weight demo model in the real layout, and one embedding through it on the default
+# device (the GPU when a Vulkan device exists, lavapipe included). Its outputs are meaningless and
+# m2vk says so.
 ./build/tools/m2vk demo-model build/demo-model --shape tiny
 ./build/tools/m2vk embed --model build/demo-model "M2-BERT runs on any Vulkan GPU."
