@@ -5,6 +5,7 @@
 #include <array>
 #include <string>
 
+#include "m2vk/ops/fft_conv_span.hpp"
 #include "pc/fft_conv.h"
 
 #if defined(M2VK_HAVE_VKFFT)
@@ -188,13 +189,14 @@ void append_fft(host::CommandRecorder& rec, VkFftConv::Plan& p, int inverse);
 std::shared_ptr<FilterSpectrum> VkFftConv::compute_spectrum(host::CommandRecorder& rec, const FilterInput& f,
                                                             std::uint32_t n) {
   std::uint32_t stride = f.stride ? f.stride : f.len;
-  std::uint32_t per = max_rows(n);
-  if (f.channels > per)
-    throw FftConvError("FFT convolution (VkFFT): " + S(f.channels) + " channels of " + S(n) +
-                       "-point spectra exceed one binding");
   if (std::uint64_t(f.channels) * stride * 4 > ctx_.limits().max_storage_range)
     throw FftConvError("FFT convolution (VkFFT): filter table exceeds one binding");
-  Plan& p = plan(n, f.channels);
+  // Channels in equal slices of at most one binding each, so one plan serves them all.
+  std::uint32_t per = max_rows(n);
+  std::uint32_t slices = (f.channels + per - 1) / per;
+  std::uint32_t rows = (f.channels + slices - 1) / slices;
+  Plan& p = plan(n, rows);
+  const std::uint64_t row_bytes = (std::uint64_t(n) + 2) * 4;
   auto spec = std::make_shared<FilterSpectrum>();
   spec->backend = FftBackend::VkFFT;
   spec->plan.n = n;
@@ -202,7 +204,7 @@ std::shared_ptr<FilterSpectrum> VkFftConv::compute_spectrum(host::CommandRecorde
   spec->channels = f.channels;
   spec->len = f.len;
   spec->bidirectional = f.kr.has_value();
-  spec->buffer = ctx_.create_buffer(p.buffer_size);
+  spec->buffer = ctx_.create_buffer(std::uint64_t(f.channels) * row_bytes);
 
   pc::FftConvPC pc{};
   pc.n = n;
@@ -214,10 +216,15 @@ std::shared_ptr<FilterSpectrum> VkFftConv::compute_spectrum(host::CommandRecorde
   b.fill(host::read(f.kf));
   if (f.kr) b[1] = host::read(*f.kr);
   b[6] = host::write(p.work.range());
-  dispatch(rec, ctx_.pipeline("fft_vkfft_pack_kernel"), b, pc, {host::div_up(n / 2 + 1, 256), f.channels, 1},
-           "vkfft_pack_kernel");
-  append_fft(rec, p, -1);
-  rec.copy(p.work.range(), spec->buffer.range(), "vkfft_spectrum_copy");
+  for (std::uint32_t c0 = 0; c0 < f.channels; c0 += rows) {
+    std::uint32_t count = std::min(rows, f.channels - c0);
+    pc.row_base = c0;
+    dispatch(rec, ctx_.pipeline("fft_vkfft_pack_kernel"), b, pc, {host::div_up(n / 2 + 1, 256), count, 1},
+             "vkfft_pack_kernel");
+    append_fft(rec, p, -1);
+    rec.copy(p.work.range().slice(0, count * row_bytes), spec->buffer.slice(c0 * row_bytes, count * row_bytes),
+             "vkfft_spectrum_copy");
+  }
   return spec;
 }
 
@@ -228,10 +235,7 @@ void VkFftConv::record(host::CommandRecorder& rec, const FftConvArgs& a) {
   // Equal slices so one plan serves all of them (the last one may run a few idle rows).
   std::uint32_t rows = static_cast<std::uint32_t>((total + slices - 1) / slices);
   Plan& p = plan(n, rows);
-  for (const auto* t : {&a.x, &a.out})
-    if (t->range.size > ctx_.limits().max_storage_range)
-      throw FftConvError("FFT convolution (VkFFT): tensors over one binding (" + S(ctx_.limits().max_storage_range) +
-                         " bytes) are not supported by the baseline");
+  const VkDeviceSize align = std::max<VkDeviceSize>(ctx_.limits().storage_offset_alignment, 16);
 
   pc::FftConvPC pc{};
   pc.n = n;
@@ -247,11 +251,8 @@ void VkFftConv::record(host::CommandRecorder& rec, const FftConvArgs& a) {
   pc.out_st = static_cast<std::uint32_t>(a.out.st);
 
   std::array<host::Binding, kBindings> b{};
-  b.fill(host::read(a.x.range));
-  if (a.pregate) b[1] = host::read(a.pregate->range);
-  if (a.postgate) b[2] = host::read(a.postgate->range);
-  b[3] = a.accumulate ? host::read_write(a.out.range) : host::write(a.out.range);
-  b[4] = host::read(a.spectrum->buffer.range());
+  // the spectrum as a (1, C, N/2 + 1) tensor of complex values, sliced like the others
+  FftTensor spec_t{a.spectrum->buffer.range(), 0, n / 2 + 1, 1};
   if (a.d) b[5] = host::read(*a.d);
   b[6] = host::read_write(p.work.range());
 
@@ -261,6 +262,35 @@ void VkFftConv::record(host::CommandRecorder& rec, const FftConvArgs& a) {
   for (std::uint64_t r0 = 0; r0 < total; r0 += rows) {
     std::uint32_t count = static_cast<std::uint32_t>(std::min<std::uint64_t>(rows, total - r0));
     pc.row_base = static_cast<std::uint32_t>(r0);
+    // Bind only the slices of the tensors these rows touch (tensors may exceed one binding).
+    auto sp = [&](const FftTensor& t) {
+      detail::Span s = detail::span_of(t, a.channels, a.len, pc.row_base, count, align, 4);
+      if (s.range.size > ctx_.limits().max_storage_range)
+        throw FftConvError("FFT convolution (VkFFT): a slice of " + S(count) + " rows exceeds one binding");
+      return s;
+    };
+    detail::Span sx = sp(a.x);
+    pc.x_off = sx.elem_off;
+    b[0] = b[1] = b[2] = host::read(sx.range);
+    if (!a.d) b[5] = b[0];
+    if (a.pregate) {
+      detail::Span s = sp(*a.pregate);
+      b[1] = host::read(s.range);
+      pc.a_off = s.elem_off;
+    }
+    if (a.postgate) {
+      detail::Span s = sp(*a.postgate);
+      b[2] = host::read(s.range);
+      pc.g_off = s.elem_off;
+    }
+    detail::Span ss = detail::span_of(spec_t, a.channels, n / 2 + 1, pc.row_base, count, align, 8);
+    if (ss.range.size > ctx_.limits().max_storage_range)
+      throw FftConvError("FFT convolution (VkFFT): the spectra of one slice exceed one binding");
+    b[4] = host::read(ss.range);
+    pc.spec_off = ss.elem_off;
+    detail::Span so = sp(a.out);
+    b[3] = a.accumulate ? host::read_write(so.range) : host::write(so.range);
+    pc.out_off = so.elem_off;
     if (count < rows) rec.fill(p.work.range(), 0, "vkfft_clear_idle_rows");
     dispatch(rec, pack, b, pc, {host::div_up(n / 2 + 1, 256), count, 1}, "vkfft_pack");
     append_fft(rec, p, -1);

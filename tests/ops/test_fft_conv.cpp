@@ -6,7 +6,7 @@
 // VkFFT backend as a second implementation.
 //
 // Error bound: max|gpu - ref| / max|ref| <= kC * log2(N) * 1e-7 per case (fp32 FFT rounding grows
-// with the number of stages; kC = 6 leaves about 3x margin over what lavapipe shows).
+// with the number of stages; kC = 3 leaves 4-10x margin over what lavapipe shows).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -28,7 +28,7 @@ namespace {
 
 using ops::FftBackend;
 
-constexpr double kC = 6.0;
+constexpr double kC = 3.0;
 
 double bound_for(std::uint32_t n) { return kC * std::log2(double(n)) * 1e-7; }
 
