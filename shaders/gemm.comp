@@ -5,23 +5,28 @@
 // Shaped for lavapipe, where every storage-buffer load instruction costs tens of cycles whatever
 // its width and barriers are expensive: no shared memory, each invocation keeps a TM x TN tile of
 // outputs in registers and reads 4 consecutive k per load, so one load feeds 4*TM or 4*TN FMAs.
+// Workgroups of 8 x 8 invocations cover BM x BN = 64 x 64 outputs (32 x 32 for the fused GLU).
 //
 // Variant defines (shaders/variants/gemm.cmake):
 //   A_LOAD  0: scalar loads, any strides; 1: vec4 along k (a_sc == 1); 2: vec4 along m (a_sr == 1)
 //   W_VEC4  1: weight rows read as vec4 (K % 4 == 0); 0: scalar (any K)
 //   EPI     0: bias only; 1: GELU; 2: tanh; 3: + residual R (same layout as C)
 //   GLU     1: out[m, j] = GELU(gate) * value with gate = column j, value = column j + glu_half
+#extension GL_EXT_control_flow_attributes : require
 #include "activations.glsl"
 #include "pc/gemm.h"
 
 #ifndef GLU
 #define GLU 0
 #endif
+// Tile per invocation. 16 x 8 was ~10% faster on lavapipe than 8 x 8 but took llvmpipe twice
+// as long to compile (register allocation over 128 accumulators): seconds per variant per
+// process, paid by every test and every model load, so 8 x 8 it is.
 #if GLU
 #define TM 8
 #define TN 4
 #else
-#define TM 16
+#define TM 8
 #define TN 8
 #endif
 #define LX 8
@@ -42,7 +47,11 @@ layout(std430, binding = 1) readonly buffer WBuf { vec4 w[]; };
 layout(std430, binding = 1) readonly buffer WBuf { float w[]; };
 #endif
 layout(std430, binding = 2) readonly buffer BiasBuf { float bias[]; };
+#if EPI == 1 || EPI == 2
+layout(std430, binding = 3) buffer CBuf { float c[]; };  // read back by the activation loop
+#else
 layout(std430, binding = 3) writeonly buffer CBuf { float c[]; };
+#endif
 #if EPI == 3
 layout(std430, binding = 4) readonly buffer RBuf { float r[]; };
 #endif
@@ -180,15 +189,25 @@ void main() {
       float x = acc[i][j];
       if (pc.has_bias != 0) x += bias[wrow[j]];
       uint idx = pc.c_off + batch * pc.c_sb + row * pc.c_sr + wrow[j] * pc.c_sc;
-#if EPI == 1
-      x = m2vk_gelu(x);
-#elif EPI == 2
-      x = m2vk_tanh(x);
-#elif EPI == 3
+#if EPI == 3
       x += r[pc.r_off + batch * pc.c_sb + row * pc.c_sr + wrow[j] * pc.c_sc];
 #endif
       c[idx] = x;
     }
   }
+#if EPI == 1 || EPI == 2
+  // The activation runs in a loop that is not unrolled, over the values just stored: inlined
+  // TM*TN times it made llvmpipe's compile several times slower for no measurable speed.
+  [[dont_unroll]] for (uint e = 0; e < TM * TN; e++) {
+    uint row = rows_base + e / TN, n = col_in_seg[0] + LX * (e % TN);
+    if (row >= pc.M || n >= pc.N) continue;
+    uint idx = pc.c_off + batch * pc.c_sb + row * pc.c_sr + (blk * pc.N + n) * pc.c_sc;
+#if EPI == 1
+    c[idx] = m2vk_gelu(c[idx]);
+#else
+    c[idx] = m2vk_tanh(c[idx]);
+#endif
+  }
+#endif
 #endif
 }

@@ -14,7 +14,7 @@ namespace m2vk::ops {
 namespace {
 
 // Workgroup tiles of shaders/gemm.comp (LY*TM rows x LX*TN columns) and gemm_coopmat.comp.
-constexpr std::uint32_t kTileM = 128, kTileN = 64;
+constexpr std::uint32_t kTileM = 64, kTileN = 64;
 constexpr std::uint32_t kGluTileM = 64, kGluTileN = 32;
 constexpr std::uint32_t kCoopTile = 64;
 

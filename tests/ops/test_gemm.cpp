@@ -1,6 +1,6 @@
 // GPU GEMMs (m2vk/ops/gemm.hpp) against a double-precision CPU reference, on lavapipe with the
 // validation layer on. Sizes are odd on purpose: they hit the remainder rows/columns of the
-// 128 x 64 workgroup tiles, K % 4 != 0 (scalar loads), strided channel-major inputs and outputs,
+// 64 x 64 workgroup tiles, K % 4 != 0 (scalar loads), strided channel-major inputs and outputs,
 // nblocks 1/2/4 and the 80M model's shapes at L = 16.
 //
 // Tolerance (fp32): max |gpu - ref| <= 1e-5 * max(1, max |ref|) per output tensor; outputs are
@@ -105,7 +105,7 @@ class GemmTest : public VkTest {
 };
 
 TEST_F(GemmTest, DenseOddSizesScalarLoads) {
-  // K = 29: neither activations nor weights can use vec4 loads; 131 rows > one 128-row tile.
+  // K = 29: neither activations nor weights can use vec4 loads; 131 rows = two 64-row tiles + 3.
   run({.batch = 2, .rows = 131, .in = 29, .out = 67});
 }
 
