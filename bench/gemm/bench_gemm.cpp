@@ -1,0 +1,161 @@
+// m2vk_bench_gemm: GFLOP/s of the M2-BERT 80M GEMMs (in_linear, out_linear, gated_layers + GLU,
+// wo + residual) at several sequence lengths, against the device's FMA peak measured by a kernel
+// of our own (shaders/gemm_fma_peak.comp). Prints a table and writes JSON (--json FILE).
+// Times are GPU timestamps of the dispatches (median of --reps runs after --warmup runs; the
+// first run also compiles the pipeline, so keep one warm-up unless the run is very long).
+//
+//   m2vk_bench_gemm [--len 512,2048] [--batch 1] [--reps 3] [--warmup 1] [--json out.json] [--device SPEC]
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "m2vk/host/host.hpp"
+#include "m2vk/ops/gemm.hpp"
+
+namespace {
+
+using m2vk::ops::Epilogue;
+using m2vk::ops::MatrixView;
+namespace host = m2vk::host;
+namespace ops = m2vk::ops;
+
+struct Shape {
+  std::string name;
+  std::uint32_t in, out, nb;
+  bool bias;
+  Epilogue epi;
+};
+
+// The 80M model (H 768, I 3072, nblocks 4).
+const std::vector<Shape> kShapes = {
+    {"in_linear 768->2304", 768, 2304, 1, true, Epilogue::None},
+    {"out_linear 768->768", 768, 768, 1, true, Epilogue::None},
+    {"gated_layers 4x(192->1536)", 768, 6144, 4, false, Epilogue::None},
+    {"gated_layers 4x(192->1536)+GLU", 768, 6144, 4, false, Epilogue::Glu},
+    {"wo 4x(768->192)+residual", 3072, 768, 4, true, Epilogue::AddResidual},
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+double total_ms(const host::CommandRecorder& rec) {
+  double ms = 0;
+  for (const auto& t : rec.timings()) ms += t.ms;
+  return ms;
+}
+
+double fma_peak_gflops(host::Context& ctx, int reps) {
+  const std::uint32_t groups = 1024, iters = 4096;
+  host::Buffer out = ctx.create_buffer(std::uint64_t(groups) * 64 * 4);
+  const auto& pipe = ctx.pipeline("gemm_fma_peak");
+  std::vector<double> ms;
+  for (int r = 0; r <= reps; ++r) {
+    auto rec = ctx.record({.profile = true});
+    rec.dispatch(pipe, {host::write(out)}, iters, host::Groups{groups, 1, 1}, "fma_peak");
+    rec.submit_and_wait();
+    if (r > 0) ms.push_back(total_ms(rec));
+  }
+  return 32.0 * iters * groups * 64 / (median(ms) * 1e-3) / 1e9;
+}
+
+std::vector<std::uint32_t> parse_list(const std::string& s) {
+  std::vector<std::uint32_t> v;
+  std::size_t p = 0;
+  while (p < s.size()) {
+    std::size_t q = s.find(',', p);
+    if (q == std::string::npos) q = s.size();
+    v.push_back(static_cast<std::uint32_t>(std::stoul(s.substr(p, q - p))));
+    p = q + 1;
+  }
+  return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    std::vector<std::uint32_t> lens = {512, 2048};
+    std::uint32_t batch = 1;
+    int reps = 3, warmup = 1;
+    std::string json_path, device;
+    for (int i = 1; i < argc; ++i) {
+      std::string a = argv[i];
+      auto next = [&]() -> std::string {
+        if (i + 1 >= argc) throw std::runtime_error("missing value after " + a);
+        return argv[++i];
+      };
+      if (a == "--len") lens = parse_list(next());
+      else if (a == "--batch") batch = static_cast<std::uint32_t>(std::stoul(next()));
+      else if (a == "--reps") reps = std::stoi(next());
+      else if (a == "--warmup") warmup = std::stoi(next());
+      else if (a == "--json") json_path = next();
+      else if (a == "--device") device = next();
+      else throw std::runtime_error("unknown argument " + a + " (see the header of bench/gemm/bench_gemm.cpp)");
+    }
+    host::ContextOptions opt;
+    opt.device_spec = device;
+    opt.validation = false;
+    auto ctx = host::Context::create(opt);
+    const auto& info = ctx->device_info();
+    const double peak = fma_peak_gflops(*ctx, reps);
+    std::printf("device: %s (%s %s)\nmeasured FMA peak: %.1f GFLOP/s\n\n", info.name.c_str(), info.driver_name.c_str(),
+                info.driver_info.c_str(), peak);
+    std::printf("%-34s %7s %10s %10s %8s\n", "GEMM", "L", "ms", "GFLOP/s", "%peak");
+    nlohmann::json results = nlohmann::json::array();
+    for (std::uint32_t L : lens) {
+      for (const Shape& s : kShapes) {
+        const std::uint64_t rows = std::uint64_t(batch) * L;
+        const bool glu = s.epi == Epilogue::Glu;
+        const std::uint32_t ncols = glu ? s.out / 2 : s.out;
+        host::Buffer x = ctx->create_buffer(rows * s.in * 4), w = ctx->create_buffer(std::uint64_t(s.out) * s.in / s.nb * 4);
+        host::Buffer b = ctx->create_buffer(std::uint64_t(s.out) * 4), y = ctx->create_buffer(rows * ncols * 4);
+        host::Buffer r = s.epi == Epilogue::AddResidual ? ctx->create_buffer(rows * ncols * 4) : host::Buffer();
+        {
+          auto rec = ctx->record();
+          rec.fill(x, 0x3c23d70a);  // 0.01f: finite, non-trivial values
+          rec.fill(w, 0x3c23d70a);
+          rec.fill(b, 0);
+          if (r) rec.fill(r, 0);
+          rec.submit_and_wait();
+        }
+        ops::LinearWeights lw{w, std::nullopt, s.in, s.out, s.nb};
+        if (s.bias) lw.bias = b.range();
+        ops::GemmOptions go;
+        go.epilogue = s.epi;
+        const MatrixView yv = MatrixView::row_major(y, batch, L, ncols);
+        if (r) go.residual = MatrixView::row_major(r, batch, L, ncols);
+        std::vector<double> ms;
+        for (int rep = 0; rep < warmup + reps; ++rep) {
+          auto rec = ctx->record({.profile = true});
+          ops::record_linear(*ctx, rec, MatrixView::row_major(x, batch, L, s.in), lw, yv, go);
+          rec.submit_and_wait();
+          if (rep >= warmup) ms.push_back(total_ms(rec));
+        }
+        const double t = median(ms);
+        const double gflops = 2.0 * double(ops::linear_macs(MatrixView::row_major(x, batch, L, s.in), lw)) / (t * 1e-3) / 1e9;
+        std::printf("%-34s %7u %10.2f %10.2f %7.1f%%\n", s.name.c_str(), L, t, gflops, 100.0 * gflops / peak);
+        std::fflush(stdout);
+        results.push_back({{"gemm", s.name}, {"len", L}, {"batch", batch}, {"ms", t}, {"gflops", gflops},
+                           {"fraction_of_peak", gflops / peak}});
+      }
+    }
+    if (!json_path.empty()) {
+      nlohmann::json doc = {{"device", info.name}, {"driver", info.driver_name + " " + info.driver_info},
+                            {"fma_peak_gflops", peak}, {"reps", reps}, {"warmup", warmup}, {"results", results}};
+      std::ofstream(json_path) << doc.dump(2) << "\n";
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "m2vk_bench_gemm: " << e.what() << "\n";
+    return 1;
+  }
+}
