@@ -91,38 +91,42 @@ struct GpuModel::Impl {
     return s;
   }
 
-  // Spectra of layer i at length L, computing missing ones in one extra submit (filter values
-  // from the host cache, uploaded to temporary buffers that live until that submit is done).
-  LayerSpectra spectra(std::size_t i, u32 L) {
+  // Spectra of layer i at length L, computing missing ones in one extra submit per filter. The
+  // filter values (host cache) are uploaded into `area` (the p buffer, idle between layers, and
+  // always large enough: 3BLH >= 2LH floats), or into a temporary buffer when it is too small.
+  LayerSpectra spectra(std::size_t i, u32 L, const host::BufferRange& area) {
     const MixerWeights& mw = w.layers[i].mixer;
     const u32 H = static_cast<u32>(cfg.hidden_size);
     const u32 N = ops::fft_size_for(L);
     LayerSpectra out;
-    std::vector<host::Buffer> temps;
-    std::optional<host::CommandRecorder> rec;
     auto one = [&](const HyenaFilterWeights& f, const std::string& key) -> std::shared_ptr<const ops::FilterSpectrum> {
       if (auto hit = fft->cache().find(key, N, fft->backend()); hit && hit->len >= L) return hit;
       auto values = filters.get(key, f, cfg.hyena_w_mod, L);
       const u64 plane = u64(H) * L * 4;
-      host::Buffer tmp = ctx->create_buffer(values->rev.empty() ? plane : 2 * plane);
-      ctx->upload(tmp, values->fwd.data(), plane);
+      const u64 need = values->rev.empty() ? plane : 2 * plane;
+      host::Buffer tmp;
+      host::BufferRange dst = area;
+      if (dst.size < need) {
+        tmp = ctx->create_buffer(need);
+        dst = tmp.range();
+      }
+      ctx->upload(dst, values->fwd.data(), plane);
       ops::FilterInput in;
-      in.kf = tmp.slice(0, plane);
+      in.kf = dst.slice(0, plane);
       if (!values->rev.empty()) {
-        ctx->upload(tmp, values->rev.data(), plane, plane);
-        in.kr = tmp.slice(plane, plane);
+        ctx->upload(dst, values->rev.data(), plane, plane);
+        in.kr = dst.slice(plane, plane);
       }
       in.channels = H;
       in.len = L;
-      if (!rec) rec.emplace(ctx->record());
-      auto s = fft->spectrum(*rec, key, in, N);
-      temps.push_back(std::move(tmp));
+      host::CommandRecorder rec = ctx->record();
+      auto s = fft->spectrum(rec, key, in, N);
+      rec.submit_and_wait();  // before `area` is reused (next filter, or the layer itself)
       return s;
     };
     const std::string prefix = "layer" + std::to_string(i) + ".";
     out.s1 = one(mw.filter1, prefix + "filter_fn");
     if (mw.filter2) out.s2 = one(*mw.filter2, prefix + "filter_fn2");
-    if (rec) rec->submit_and_wait();
     return out;
   }
 
@@ -260,7 +264,7 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
   const bool per_layer = debug || !m.all_spectra_fit(L);
   std::vector<LayerSpectra> spectra(dw.layers.size());
   if (!per_layer)
-    for (std::size_t i = 0; i < dw.layers.size(); ++i) spectra[i] = m.spectra(i, L);
+    for (std::size_t i = 0; i < dw.layers.size(); ++i) spectra[i] = m.spectra(i, L, pb);
 
   host::RecordOptions ro;
   ro.profile = profile != nullptr;
@@ -293,7 +297,7 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
     const std::string pre = "encoder.layer." + std::to_string(i) + ".";
     if (per_layer) {
       submit();  // the previous layer's work; spectra() may submit its own small batch
-      spectra[i] = m.spectra(i, L);
+      spectra[i] = m.spectra(i, L, pb);
     }
     begin();
     ops::record_linear(ctx, *rec, hv, lw.in_linear, pv);
