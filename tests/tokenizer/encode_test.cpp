@@ -205,11 +205,8 @@ TEST(TokenizerEncode, MegabyteInputIsCorrectAndFast) {
     ASSERT_TRUE(std::equal(unit_ids.begin(), unit_ids.end(), e.input_ids.begin() + static_cast<std::ptrdiff_t>(k * unit_ids.size())))
         << "copy " << k;
   }
-#if defined(__SANITIZE_ADDRESS__) || !defined(NDEBUG)
-  EXPECT_LT(seconds, 30.0);  // sanitizer / debug builds: only guard against pathological slowness
-#else
-  EXPECT_LT(seconds, 1.0) << text.size() << " bytes";
-#endif
+  // No time is asserted (tests never assert times); quadratic behaviour would run into the ctest
+  // TIMEOUT instead, and the printed figure shows the speed.
 }
 
 // One enormous "word" (no spaces or punctuation) must not take quadratic time either.
@@ -217,9 +214,8 @@ TEST(TokenizerEncode, HugeSingleWordIsUnknownAndFast) {
   const std::string word(1u << 20, 'x');
   const double seconds_before = cpu_seconds();
   const auto e = bert().encode(word);
-  const double seconds = cpu_seconds() - seconds_before;
+  std::printf("1 MB single word: %.3f s of CPU time\n", cpu_seconds() - seconds_before);
   EXPECT_EQ(e.tokens, (std::vector<std::string>{"[CLS]", "[UNK]", "[SEP]"}));
-  EXPECT_LT(seconds, 30.0);
 }
 
 }  // namespace
