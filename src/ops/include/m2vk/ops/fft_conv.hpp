@@ -184,7 +184,7 @@ class FftConv {
   // Records the convolution. Throws FftConvError for inconsistent arguments (names the field).
   void record(host::CommandRecorder& rec, const FftConvArgs& args);
 
-  // Names of the pipeline variants the backend uses for FFT size n (for warm-up / timing).
+  // Creates the pipelines (VkFFT: the plan) the backend needs for FFT size n ahead of use.
   void warm_up(std::uint32_t n);
 
  private:
