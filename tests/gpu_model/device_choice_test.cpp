@@ -89,6 +89,9 @@ TEST(ChooseDevice, ExplicitChoiceWinsOverEnvironment) {
   ASSERT_TRUE(c);
   EXPECT_EQ(c->index, 3u);
   EXPECT_THROW(choose_device(devs, "no-such-gpu", nullptr, nullptr), host::HostError);
+  c = choose_device(devs, "", "cpu", nullptr);  // M2VK_DEVICE=cpu only steers "auto"
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->reason, "default ranking");
 }
 
 TEST(ChooseDevice, HiddenNvidiaGpusFallBackToOtherDevices) {

@@ -85,7 +85,9 @@ std::vector<std::size_t> cuda_visible_vulkan_devices(const std::vector<host::Dev
 std::optional<DeviceChoice> choose_device(const std::vector<host::DeviceInfo>& devices, std::string_view spec,
                                           const char* m2vk_device, const char* cuda_visible) {
   if (!spec.empty()) return DeviceChoice{host::select_device(devices, spec), "--device '" + std::string(spec) + "'"};
-  if (m2vk_device && *m2vk_device)
+  // M2VK_DEVICE=cpu chooses the CPU path for "auto" (Device::resolve); an explicit GPU request
+  // then falls through to the remaining rules.
+  if (m2vk_device && *m2vk_device && std::string_view(m2vk_device) != "cpu")
     return DeviceChoice{host::select_device(devices, m2vk_device), "M2VK_DEVICE='" + std::string(m2vk_device) + "'"};
   if (devices.empty()) return std::nullopt;
 
