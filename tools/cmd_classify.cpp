@@ -6,6 +6,7 @@
 
 #include "cli_args.hpp"
 #include "command.hpp"
+#include "model_flags.hpp"
 #include "m2vk/io.hpp"
 #include "m2vk/model.hpp"
 
@@ -20,7 +21,8 @@ int run_classify(const std::vector<std::string>& args) {
       "optional \"text_pair\") and prints one JSON line per input: label (id2label), score, all scores\n"
       "(softmax) and logits; a one-label model is a regression and prints \"value\".");
   p.option("--model", "model folder")
-      .option("--device", "auto | cpu | gpu | gpu:N | N (default auto)")
+      .option("--device", "auto | cpu | gpu | gpu:SPEC | SPEC, SPEC = index, UUID or name substring (default auto: "
+                          "the GPU when a Vulkan device exists, else cpu; M2VK_DEVICE and CUDA_VISIBLE_DEVICES apply)")
       .option("--padding", "max_length (default, reference-faithful) | longest (opt-in; changes the outputs)")
       .option("--max-length", "truncate and pad to N tokens, N <= l_max")
       .option("--batch-size", "texts per forward pass (default 8)")
@@ -33,19 +35,9 @@ int run_classify(const std::vector<std::string>& args) {
   }
   auto model_dir = p.get("--model");
   if (!model_dir) throw UsageError("--model DIR is required");
-  m2vk::RunOptions run;
-  const std::string padding = p.get_or("--padding", "max_length");
-  if (padding == "max_length") run.padding = m2vk::PaddingMode::MaxLength;
-  else if (padding == "longest") run.padding = m2vk::PaddingMode::Longest;
-  else throw UsageError("--padding '" + padding + "': expected max_length or longest");
-  if (auto n = p.get_int("--max-length", 2, 1 << 30)) run.max_length = *n;
-  if (auto n = p.get_int("--batch-size", 1, 1 << 20)) run.batch_size = static_cast<size_t>(*n);
+  m2vk::RunOptions run = m2vk::cli::parse_run_options(p);
   m2vk::ModelLoadOptions lo;
-  try {
-    lo.device = m2vk::Device::parse(p.get_or("--device", "auto"));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--device: ") + e.what());
-  }
+  lo.device = m2vk::cli::parse_device_flag(p);
 
   std::vector<m2vk::TextInput> inputs;
   for (const auto& t : p.positional()) inputs.push_back({t, std::nullopt});

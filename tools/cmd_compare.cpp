@@ -5,6 +5,7 @@
 
 #include "cli_args.hpp"
 #include "command.hpp"
+#include "model_flags.hpp"
 #include "m2vk/gpu/compare.hpp"
 #include "m2vk/gpu/gpu_model.hpp"
 #include "m2vk/host/device_info.hpp"
@@ -35,12 +36,7 @@ int run_compare(const std::vector<std::string>& args) {
   }
   const auto dir = p.get("--model");
   if (!dir) throw UsageError("--model DIR is required");
-  m2vk::RunOptions run;
-  const std::string padding = p.get_or("--padding", "max_length");
-  if (padding == "max_length") run.padding = m2vk::PaddingMode::MaxLength;
-  else if (padding == "longest") run.padding = m2vk::PaddingMode::Longest;
-  else throw UsageError("--padding '" + padding + "': expected max_length or longest");
-  if (auto n = p.get_int("--max-length", 2, 1 << 30)) run.max_length = *n;
+  m2vk::RunOptions run = m2vk::cli::parse_run_options(p);
   double threshold = 1e-4;
   if (auto t = p.get("--threshold")) {
     try {

@@ -6,6 +6,7 @@
 
 #include "cli_args.hpp"
 #include "command.hpp"
+#include "model_flags.hpp"
 #include "m2vk/io.hpp"
 #include "m2vk/model.hpp"
 
@@ -41,13 +42,7 @@ int run_embed(const std::vector<std::string>& args) {
   auto model_dir = p.get("--model");
   if (!model_dir) throw UsageError("--model DIR is required");
 
-  m2vk::RunOptions run;
-  const std::string padding = p.get_or("--padding", "max_length");
-  if (padding == "max_length") run.padding = m2vk::PaddingMode::MaxLength;
-  else if (padding == "longest") run.padding = m2vk::PaddingMode::Longest;
-  else throw UsageError("--padding '" + padding + "': expected max_length or longest");
-  if (auto n = p.get_int("--max-length", 2, 1 << 30)) run.max_length = *n;
-  if (auto n = p.get_int("--batch-size", 1, 1 << 20)) run.batch_size = static_cast<size_t>(*n);
+  m2vk::RunOptions run = m2vk::cli::parse_run_options(p);
   run.normalize = p.has("--normalize");
   run.profile = p.has("--profile");
   m2vk::EmbedFormat format;
@@ -59,11 +54,7 @@ int run_embed(const std::vector<std::string>& args) {
   const auto output = p.get("--output");
   if (format != m2vk::EmbedFormat::Jsonl && !output) throw UsageError("--format npy/safetensors needs --output FILE");
   m2vk::ModelLoadOptions lo;
-  try {
-    lo.device = m2vk::Device::parse(p.get_or("--device", "auto"));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--device: ") + e.what());
-  }
+  lo.device = m2vk::cli::parse_device_flag(p);
 
   // Inputs: arguments, else --input FILE, else stdin.
   std::vector<std::string> texts = p.positional();

@@ -3,6 +3,7 @@
 
 #include "cli_args.hpp"
 #include "command.hpp"
+#include "model_flags.hpp"
 #include "m2vk/golden.hpp"
 
 namespace {
@@ -26,11 +27,7 @@ int run_golden_cmd(const std::vector<std::string>& args) {
   }
   if (p.positional().size() != 1) throw UsageError("expected exactly one golden set directory");
   m2vk::GoldenOptions o;
-  try {
-    o.device = m2vk::Device::parse(p.get_or("--device", "auto"));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--device: ") + e.what());
-  }
+  o.device = m2vk::cli::parse_device_flag(p);
   if (auto d = p.get("--dump")) o.dump = *d;
   if (auto t = p.get("--tolerance")) {
     try {

@@ -10,22 +10,23 @@
 
 namespace {
 
-void print_usage() {
-  std::fprintf(stderr, "usage: m2vk <command> [options]\n\ncommands:\n");
-  for (const auto& c : m2vk::cli::commands()) std::fprintf(stderr, "  %-12s %s\n", c.name.c_str(), c.summary.c_str());
-  std::fprintf(stderr, "\n`m2vk <command> --help` shows a command's options.\n");
+// To stdout when asked for (`m2vk help`), to stderr after a usage error.
+void print_usage(std::FILE* out) {
+  std::fprintf(out, "usage: m2vk <command> [options]\n\ncommands:\n");
+  for (const auto& c : m2vk::cli::commands()) std::fprintf(out, "  %-12s %s\n", c.name.c_str(), c.summary.c_str());
+  std::fprintf(out, "\n`m2vk <command> --help` shows a command's options.\n");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    print_usage();
+    print_usage(stderr);
     return 2;
   }
   std::string name = argv[1];
   if (name == "-h" || name == "--help" || name == "help") {
-    print_usage();
+    print_usage(stdout);
     return 0;
   }
   if (name == "--version") {
@@ -46,6 +47,6 @@ int main(int argc, char** argv) {
     }
   }
   std::fprintf(stderr, "m2vk: unknown command '%s'\n", name.c_str());
-  print_usage();
+  print_usage(stderr);
   return 2;
 }
