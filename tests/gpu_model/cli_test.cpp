@@ -2,7 +2,6 @@
 // --device gpu`, `m2vk embed --profile` (per-op GPU times on stderr) and device specs by name.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <string>
@@ -14,24 +13,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int code;
-  std::string out;  // stdout, plus stderr when asked
-};
+using m2vk::test::CliRun;
 
-CliRun run(const std::string& args, bool with_stderr = false) {
-  const std::string cmd = std::string(M2VK_BIN) + " " + args + (with_stderr ? " 2>&1" : "");
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return {-1, ""};
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+CliRun run(const std::string& args, bool with_stderr = false) { return m2vk::test::run_cli(M2VK_BIN, args, with_stderr); }
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) { return m2vk::test::quote_path(p); }
 
 class GpuCli : public ::testing::Test {
  protected:

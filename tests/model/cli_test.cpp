@@ -2,7 +2,6 @@
 // classify, bad flags (non-zero exit, no output file), golden exit codes.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdio>
@@ -19,25 +18,12 @@ namespace {
 using namespace m2vk;
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int code;
-  std::string out;
-};
+using test::CliRun;
 
-// Runs `m2vk <args>` through the shell, capturing stdout; stderr goes to the test log.
-CliRun m2vk_run(const std::string& args) {
-  const std::string cmd = std::string(M2VK_BIN) + " " + args;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return {-1, ""};
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+// Runs `m2vk <args>`, capturing stdout; stderr goes to the test log.
+CliRun m2vk_run(const std::string& args) { return test::run_cli(M2VK_BIN, args); }
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) { return test::quote_path(p); }
 
 // The API side of the comparisons runs the CPU reference, as the CLI calls below do (--device cpu).
 Model load_cpu(const fs::path& dir) {

@@ -1,6 +1,10 @@
-// Helpers shared by the model tests: a self-removing temporary directory and golden-set paths.
+// Helpers shared by the model tests (and the GPU model tests): a self-removing temporary directory,
+// golden-set paths, and a runner for the built m2vk binary.
 #pragma once
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -39,5 +43,26 @@ inline std::string read_file(const std::filesystem::path& p) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+struct CliRun {
+  int code;         // exit status, -1 if the command could not run or was killed
+  std::string out;  // stdout (plus stderr when asked for)
+};
+
+// Runs `m2vk <args>` through the shell (args are shell words: quote paths with quote_path).
+// stderr goes to the test log unless with_stderr merges it into `out`.
+inline CliRun run_cli(const std::string& binary, const std::string& args, bool with_stderr = false) {
+  const std::string cmd = binary + " " + args + (with_stderr ? " 2>&1" : "");
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return {-1, ""};
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+inline std::string quote_path(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
 }  // namespace m2vk::test
