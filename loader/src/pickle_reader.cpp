@@ -357,17 +357,9 @@ Value* Reader::load() {
         reduce(callee, args);
         break;
       }
-      case 0x81: {  // NEWOBJ: cls.__new__(cls, *args), recorded only
-        Value* args = pop();
-        Value* cls = pop();
-        Value* o = make(Kind::Object);
-        o->callee = cls;
-        o->args = args;
-        stack_.push_back(o);
-        break;
-      }
-      case 0x92: {  // NEWOBJ_EX: cls, args, kwargs, recorded only
-        pop();
+      case 0x81:    // NEWOBJ: cls.__new__(cls, *args), recorded only
+      case 0x92: {  // NEWOBJ_EX: cls, args, kwargs; kwargs dropped, otherwise as NEWOBJ
+        if (op == 0x92) pop();
         Value* args = pop();
         Value* cls = pop();
         Value* o = make(Kind::Object);
