@@ -2,6 +2,8 @@
 // shape and bytes that torch.load gives (expected.json, made by tools/make_fixtures.py).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "m2vk/loader/tensor_store.hpp"
 #include "test_util.hpp"
 
@@ -26,8 +28,13 @@ TEST_P(GoldenRead, MatchesTorchLoadWithoutCache) {
 }
 
 TEST_P(GoldenRead, MatchesTorchLoadThroughCache) {
-  // The golden folders are read-only: the cache must go to M2VK_CACHE_DIR.
+  // The build's copy of the golden folders is read-only (tests/CMakeLists.txt): the cache must go
+  // to M2VK_CACHE_DIR, never beside the checkpoint.
   const auto& c = GetParam();
+  const auto folder = data_dir() / "golden" / c.set / "checkpoint";
+  ASSERT_EQ(std::filesystem::status(folder).permissions() & std::filesystem::perms::owner_write,
+            std::filesystem::perms::none)
+      << folder << " should be read-only";
   ScratchDir cache;
   ::setenv("M2VK_CACHE_DIR", cache.path.c_str(), 1);
   for (int pass = 0; pass < 2; ++pass) {
@@ -37,6 +44,8 @@ TEST_P(GoldenRead, MatchesTorchLoadThroughCache) {
     std::string joined;
     for (const auto& n : s.notes()) joined += n + "\n";
     EXPECT_NE(joined.find(pass == 0 ? "cache written" : "cache used"), std::string::npos) << joined;
+    for (const auto& e : std::filesystem::directory_iterator(folder))
+      EXPECT_NE(e.path().extension(), ".safetensors") << "cache written beside the checkpoint: " << e.path();
     expect_matches(s, expected().at(std::string("golden/") + c.set), c.strip, /*check_sharing=*/false);
   }
   ::unsetenv("M2VK_CACHE_DIR");

@@ -164,9 +164,9 @@ TEST(Binding, ClassifierModelBindsItsHead) {
 }
 
 // The expected key list for the released 80M-32k shapes equals the state dict of the original
-// classes (tests/model/data/m2bert-80m-32k-state-dict.tsv, copied from docs/): names, order, shapes.
+// classes (tests/data/model/m2bert-80m-32k-state-dict.tsv, copied from docs/): names, order, shapes.
 TEST(TensorSpecs, Match80M32kStateDict) {
-  std::ifstream in(std::filesystem::path(M2VK_TEST_DATA) / "../model/data/m2bert-80m-32k-state-dict.tsv");
+  std::ifstream in(std::filesystem::path(M2VK_TEST_DATA) / "model/m2bert-80m-32k-state-dict.tsv");
   ASSERT_TRUE(in) << "missing tsv";
   std::vector<std::pair<std::string, std::string>> rows;
   std::string line;
