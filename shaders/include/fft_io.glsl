@@ -15,7 +15,13 @@ layout(std430, binding = 0) readonly buffer XBuf { float x_data[]; };
 layout(std430, binding = 1) readonly buffer ABuf { float a_data[]; };
 layout(std430, binding = 2) readonly buffer GBuf { float g_data[]; };
 layout(std430, binding = 3) buffer OutBuf { float out_data[]; };
+#if defined(FFT_SPEC_VEC4)  // register kernel: (alpha, beta) per bin, see fft_conv_reg.comp
 #ifdef FFT_SPECTRUM_MODE
+layout(std430, binding = 4) writeonly buffer SpecBuf { vec4 spec_data[]; };
+#else
+layout(std430, binding = 4) readonly buffer SpecBuf { vec4 spec_data[]; };
+#endif
+#elif defined(FFT_SPECTRUM_MODE)
 layout(std430, binding = 4) writeonly buffer SpecBuf { vec2 spec_data[]; };
 #else
 layout(std430, binding = 4) readonly buffer SpecBuf { vec2 spec_data[]; };
@@ -76,6 +82,17 @@ vec2 fetch_packed(uint row, uint m) {
 #else
   return vec2(fetch_signal(row, 2u * m), fetch_signal(row, 2u * m + 1u));
 #endif
+}
+
+// out[row, t] = ((conv + d * xg) * g) (+ out) for t < L, with xg = the pre-gated x[row, t]
+// and d = D[c] (0 without D) already at hand.
+void store_output_x(uint row, uint t, float conv, float xg, float d) {
+  if (t >= pc.len) return;
+  float y = conv + d * xg;
+  if ((pc.flags & M2VK_FFT_POSTGATE) != 0u) y *= g_data[pc.g_off + in_index(row, t)];
+  uint o = out_index(row, t);
+  if ((pc.flags & M2VK_FFT_ACCUM) != 0u) y += out_data[o];
+  out_data[o] = y;
 }
 
 // out[row, t] = ((conv + D[c] x) * g) (+ out) for t < L.

@@ -84,12 +84,14 @@ void record_job(host::Context& ctx, host::CommandRecorder& rec, const Job& job, 
   const host::Limits& lim = ctx.limits();
   const FftPlan& plan = *job.plan;
   const VkDeviceSize align = binding_align(lim);
-  const std::uint64_t row_bytes = std::uint64_t(plan.half()) * 8;  // one row of scratch / spectrum
+  const std::uint64_t row_bytes = plan.spec_row_bytes();  // one row of scratch / spectrum
 
   std::string sfx = "_s" + S(plan.smem);
   const host::Pipeline* p_single = nullptr;
   const host::Pipeline *p_cols_fwd = nullptr, *p_rows = nullptr, *p_cols_inv = nullptr;
-  if (plan.single_pass()) {
+  if (plan.reg) {
+    p_single = &ctx.pipeline((job.spectrum_mode ? "fft_spectrum_reg_m" : "fft_conv_reg_m") + S(plan.half()));
+  } else if (plan.single_pass()) {
     p_single = &ctx.pipeline((job.spectrum_mode ? "fft_spectrum_single" : "fft_conv_single") + sfx);
   } else {
     p_cols_fwd = &ctx.pipeline((job.spectrum_mode ? "fft_cols_fwd_kernel" : "fft_cols_fwd") + sfx);
@@ -142,7 +144,7 @@ void record_job(host::Context& ctx, host::CommandRecorder& rec, const Job& job, 
     VkDeviceSize s_start = s_lo / align * align;
     VkDeviceSize s_end = job.spec.offset + std::uint64_t(c_hi + 1) * row_bytes;
     BufferRange spec{job.spec.buffer, s_start, s_end - s_start, nullptr};
-    pc.spec_off = static_cast<std::uint32_t>((job.spec.offset - s_start) / 8);
+    pc.spec_off = static_cast<std::uint32_t>((job.spec.offset - s_start) / (plan.reg ? 16 : 8));
     b[kSpec] = job.spectrum_mode ? host::write(spec) : host::read(spec);
     b[kD] = job.d ? host::read(*job.d) : b[kX];
 
@@ -193,11 +195,11 @@ std::shared_ptr<FilterSpectrum> FftConv::compute_spectrum(host::CommandRecorder&
   if (stride < f.len) throw FftConvError("FFT convolution spectrum: filter stride " + S(stride) + " < length " + S(f.len));
   auto spec = std::make_shared<FilterSpectrum>();
   spec->backend = FftBackend::Ours;
-  spec->plan = make_fft_plan(n, ctx_.limits(), options_.max_single);
+  spec->plan = make_fft_plan(n, ctx_.limits(), options_.max_single, options_.register_kernel);
   spec->channels = f.channels;
   spec->len = f.len;
   spec->bidirectional = f.kr.has_value();
-  spec->buffer = ctx_.create_buffer(std::uint64_t(f.channels) * spec->plan.half() * 8);
+  spec->buffer = ctx_.create_buffer(std::uint64_t(f.channels) * spec->plan.spec_row_bytes());
 
   FftTensor kf{f.kf, 0, stride, 1};
   check_tensor("kf", kf, 1, f.channels, f.len);
@@ -297,9 +299,12 @@ void FftConv::warm_up(std::uint32_t n) {
     vkfft_->warm_up(n);
     return;
   }
-  FftPlan p = make_fft_plan(n, ctx_.limits(), options_.max_single);
+  FftPlan p = make_fft_plan(n, ctx_.limits(), options_.max_single, options_.register_kernel);
   std::string sfx = "_s" + S(p.smem);
-  if (p.single_pass()) {
+  if (p.reg) {
+    ctx_.pipeline("fft_conv_reg_m" + S(p.half()));
+    ctx_.pipeline("fft_spectrum_reg_m" + S(p.half()));
+  } else if (p.single_pass()) {
     ctx_.pipeline("fft_conv_single" + sfx);
     ctx_.pipeline("fft_spectrum_single" + sfx);
   } else {

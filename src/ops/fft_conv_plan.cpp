@@ -11,6 +11,8 @@ namespace {
 
 // Shared-memory variants compiled in shaders/variants/fft_conv.cmake (complex values; 8 bytes each).
 constexpr std::uint32_t kSmemVariants[] = {4096, 2048};
+// Register-kernel sizes M = N/2 compiled (fft_conv_reg_m*, fft_spectrum_reg_m*).
+constexpr std::uint32_t kRegMinM = 128, kRegMaxM = 4096;
 
 std::uint32_t pick_smem(const host::Limits& limits) {
   for (std::uint32_t s : kSmemVariants)
@@ -18,6 +20,13 @@ std::uint32_t pick_smem(const host::Limits& limits) {
   throw FftConvError("FFT convolution: device shared memory " + std::to_string(limits.max_shared_memory) +
                      " bytes is below the smallest kernel variant (" + std::to_string(kSmemVariants[1] * 8) +
                      " bytes)");
+}
+
+// Workgroup size R * 8 of the register kernel for M: the compiled (R, A) have A = R or 2R.
+std::uint32_t reg_workgroup(std::uint32_t m) {
+  std::uint32_t r = 4;
+  while (4 * r * r * 8 <= m) r *= 2;
+  return r * 8;
 }
 
 }  // namespace
@@ -37,7 +46,7 @@ std::uint32_t fft_max_size(const host::Limits& limits) {
   return static_cast<std::uint32_t>(2 * m);
 }
 
-FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t max_single) {
+FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t max_single, bool register_kernel) {
   if (n < 2 || !std::has_single_bit(n))
     throw FftConvError("FFT convolution: FFT size " + std::to_string(n) + " is not a power of two >= 2");
   std::uint32_t max_n = fft_max_size(limits);
@@ -50,6 +59,17 @@ FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t
   std::uint32_t m = n / 2;
   std::uint32_t single_limit = p.smem;
   if (max_single != 0) single_limit = std::min(single_limit, std::max<std::uint32_t>(max_single, 4));
+  // The register kernel (fft_conv_reg.comp) is written for subgroups of 8 lanes (lavapipe,
+  // some Intel GPUs); M = A * R * 8 with the (R, A) variants of shaders/variants/fft_conv.cmake,
+  // one row per workgroup of M / A invocations, M complex values of shared memory.
+  if (register_kernel && max_single == 0 && limits.subgroup_size == 8 && m >= kRegMinM && m <= kRegMaxM &&
+      std::uint64_t(m) * 8 <= limits.max_shared_memory && limits.max_workgroup_invocations >= reg_workgroup(m)) {
+    p.m1 = 1;
+    p.m2 = m;
+    p.cols = 1;
+    p.reg = true;
+    return p;
+  }
   if (m <= single_limit) {
     p.m1 = 1;
     p.m2 = m;

@@ -75,15 +75,22 @@ struct FftPlan {
   std::uint32_t m2 = 0;     // four-step columns (single pass: N/2)
   std::uint32_t cols = 0;   // four-step: columns per workgroup in the column passes; single: rows per workgroup
   std::uint32_t smem = 0;   // complex values of shared memory per workgroup (variant suffix)
+  bool reg = false;         // single pass through the register/subgroup kernel (fft_conv_reg.comp)
   bool single_pass() const { return m1 == 1; }
   std::uint32_t half() const { return n / 2; }
+  // Bytes of one channel's filter spectrum (and of one row of four-step scratch): N/2 complex
+  // values, or N/2 (alpha, beta) pairs for the register kernel.
+  std::uint64_t spec_row_bytes() const { return std::uint64_t(half()) * (reg ? 16 : 8); }
 };
 
 // The plan for FFT size n on a device with these limits. Throws FftConvError when n is not a
 // power of two >= 2 or exceeds what the kernels support there (largest: fft_max_size()).
 // max_single (test hook, 0 = off): run N/2 > max_single through the four-step passes with rows
 // of at most max_single / 2, so small sizes exercise every multi-pass code path.
-FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t max_single = 0);
+// register_kernel: use the register/subgroup kernel where it applies (subgroup size 8 and
+// 128 <= N/2 <= 4096, max_single off); false runs the shared-memory kernels (test hook).
+FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t max_single = 0,
+                      bool register_kernel = true);
 // Largest FFT size make_fft_plan accepts on this device.
 std::uint32_t fft_max_size(const host::Limits& limits);
 
@@ -157,6 +164,7 @@ struct FftConvOptions {
   FftBackend backend = FftBackend::Ours;
   std::uint64_t spectrum_budget_bytes = 1ull << 30;
   std::uint32_t max_single = 0;  // test hook passed to make_fft_plan
+  bool register_kernel = true;   // test hook passed to make_fft_plan
 };
 
 // The op. Owns the four-step scratch buffer, the spectrum cache and (VkFFT backend) the plans.
