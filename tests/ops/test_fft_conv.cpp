@@ -39,6 +39,7 @@ struct Case {
   bool pregate = false, postgate = false, d = false, accumulate = false;
   bool in_token_major = false, out_token_major = false;
   std::uint32_t max_single = 0;
+  bool register_kernel = true;  // false: the shared-memory single-pass kernel even where the register one applies
   FftBackend backend = FftBackend::Ours;
   std::uint32_t filter_stride_pad = 0;  // kf/kr rows longer than len (prefix use)
 };
@@ -46,6 +47,7 @@ struct Case {
 std::string describe(const Case& c) {
   return "B" + std::to_string(c.batch) + " C" + std::to_string(c.channels) + " L" + std::to_string(c.len) + " N" +
          std::to_string(c.n) + (c.bidir ? " bidir" : " causal") + (c.max_single ? " forced-four-step" : "") +
+         (c.register_kernel ? "" : " shared-memory") +
          (c.backend == FftBackend::VkFFT ? " vkfft" : "");
 }
 
@@ -118,6 +120,7 @@ class FftConvTest : public test::VkTest {
     std::vector<float> got;     // channel-major
     std::vector<double> want;   // channel-major
     double rel_err = 0;         // max|got - want| / max|want|
+    bool reg = false;           // the plan ran the register/subgroup kernel
   };
 
   Result run(const Case& c, std::uint32_t seed = 1) {
@@ -155,6 +158,7 @@ class FftConvTest : public test::VkTest {
     ops::FftConvOptions opt;
     opt.backend = c.backend;
     opt.max_single = c.max_single;
+    opt.register_kernel = c.register_kernel;
     ops::FftConv op(ctx(), opt);
     auto layout = [&](const host::Buffer& buf, bool token) {
       return token ? ops::FftTensor::token_major(buf, C, L) : ops::FftTensor::channel_major(buf, C, L);
@@ -182,6 +186,7 @@ class FftConvTest : public test::VkTest {
     rec.submit_and_wait();
 
     Result r;
+    r.reg = spec->plan.reg;
     r.got = from_layout(download<float>(bout), B, C, L, c.out_token_major);
     r.want = std::move(want);
     double max_ref = 0, max_err = 0;
@@ -194,14 +199,15 @@ class FftConvTest : public test::VkTest {
     return r;
   }
 
-  void check(const Case& c) {
+  Result check(const Case& c) {
     std::uint32_t n = c.n ? c.n : ops::fft_size_for(c.len);
     Result r = run(c);
     EXPECT_LE(r.rel_err, bound_for(n)) << describe(c) << ": max|err|/max|ref| = " << r.rel_err << ", bound "
                                         << bound_for(n);
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3e", r.rel_err);
-    RecordProperty("rel_err_L" + std::to_string(c.len) + "_N" + std::to_string(n), buf);
+    RecordProperty("rel_err_L" + std::to_string(c.len) + "_N" + std::to_string(n) + (r.reg ? "_reg" : ""), buf);
+    return r;
   }
 };
 
@@ -245,6 +251,74 @@ TEST_F(FftConvTest, LargestSinglePass) {
   c.len = 4096;  // N = 8192: N/2 = 4096 complex values = 32 KiB of shared memory
   c.channels = 2;
   check(c);
+}
+
+// ---- register/subgroup single pass (fft_conv_reg.comp, subgroups of 8) -------------------------
+
+TEST(FftPlan, RegisterKernelWhereItApplies) {
+  host::Limits lim;
+  lim.max_storage_range = 128u << 20;
+  lim.storage_offset_alignment = 16;
+  lim.max_shared_memory = 32768;
+  lim.max_workgroup_invocations = 1024;
+  lim.subgroup_size = 8;
+  for (std::uint32_t n = 2; n <= (1u << 17); n *= 2) {
+    ops::FftPlan p = ops::make_fft_plan(n, lim);
+    EXPECT_EQ(p.reg, n >= 256 && n <= 8192) << "N " << n;
+    EXPECT_EQ(p.spec_row_bytes(), std::uint64_t(n / 2) * (p.reg ? 16 : 8)) << "N " << n;
+    if (p.reg) {
+      EXPECT_TRUE(p.single_pass() && p.cols == 1) << "N " << n;
+    }
+    EXPECT_FALSE(ops::make_fft_plan(n, lim, 0, false).reg) << "N " << n;  // test hook
+    EXPECT_FALSE(ops::make_fft_plan(n, lim, 64).reg) << "N " << n;        // forced four-step
+  }
+  for (std::uint32_t sg : {1u, 4u, 16u, 32u, 64u}) {  // written for 8 lanes only
+    lim.subgroup_size = sg;
+    EXPECT_FALSE(ops::make_fft_plan(1024, lim).reg) << "subgroup " << sg;
+  }
+  lim.subgroup_size = 8;
+  lim.max_shared_memory = 16384;  // N/2 = 4096 needs 32 KiB
+  EXPECT_FALSE(ops::make_fft_plan(8192, lim).reg);
+  EXPECT_TRUE(ops::make_fft_plan(4096, lim).reg);
+}
+
+// Every compiled (R, A) variant, N/2 = 128 .. 4096, odd and even L, L = N/2, both filter
+// directions, batch > 1 and the fused epilogue; compared with the reference and, for the larger
+// sizes, with the shared-memory kernel.
+TEST_F(FftConvTest, RegisterKernelEverySize) {
+  if (ctx().limits().subgroup_size != 8) GTEST_SKIP() << "register kernel needs subgroups of 8";
+  struct Row {
+    std::uint32_t len, n, batch, channels;
+    bool bidir, epilogue;
+  };
+  for (const Row& row : {Row{65, 0, 2, 3, true, false}, Row{128, 256, 1, 2, false, true}, Row{200, 0, 3, 2, true, true},
+                         Row{512, 0, 2, 2, true, false}, Row{77, 1024, 1, 3, false, false}, Row{1001, 0, 2, 2, false, true},
+                         Row{2048, 0, 1, 2, true, true}, Row{4096, 0, 1, 2, true, false}, Row{3001, 0, 2, 1, false, true}}) {
+    Case c;
+    c.len = row.len;
+    c.n = row.n;
+    c.batch = row.batch;
+    c.channels = row.channels;
+    c.bidir = row.bidir;
+    c.pregate = c.postgate = c.d = c.accumulate = row.epilogue;
+    c.in_token_major = row.epilogue && row.len % 2 == 1;
+    Result r = check(c);
+    EXPECT_TRUE(r.reg) << describe(c) << ": expected the register kernel";
+  }
+}
+
+TEST_F(FftConvTest, SharedMemorySinglePassWhereRegisterKernelApplies) {
+  for (std::uint32_t L : {100u, 255u, 1000u, 4096u}) {
+    Case c;
+    c.len = L;
+    c.channels = 2;
+    c.batch = 2;
+    c.bidir = L != 255u;
+    c.d = c.postgate = L == 1000u;
+    c.register_kernel = false;
+    Result r = check(c);
+    EXPECT_FALSE(r.reg) << describe(c);
+  }
 }
 
 // ---- four-step passes ------------------------------------------------------------------------
