@@ -32,6 +32,39 @@ ops::LinearWeights DeviceWeights::linear(host::Context& ctx, const LinearWeights
   return o;
 }
 
+ops::HyenaFilterMlp DeviceWeights::mlp(host::Context& ctx, const FilterMlpWeights& m, const std::string& name) {
+  auto dense = [&](const FloatTensor& w, const FloatTensor& b, const std::string& what) {
+    ops::LinearWeights o;
+    o.weight = put(ctx, w, (what + ".weight").c_str());
+    o.bias = put(ctx, b, (what + ".bias").c_str());
+    o.in = static_cast<std::uint32_t>(w.shape.at(1));
+    o.out = static_cast<std::uint32_t>(w.shape.at(0));
+    return o;
+  };
+  ops::HyenaFilterMlp o;
+  o.l0 = dense(m.w0, m.b0, name + ".0");
+  o.l2 = dense(m.w2, m.b2, name + ".2");
+  o.l4 = dense(m.w4, m.b4, name + ".4");
+  o.w6 = put(ctx, m.w6, (name + ".6.weight").c_str());
+  return o;
+}
+
+DeviceFilter DeviceWeights::filter(host::Context& ctx, const HyenaFilterWeights& f, const std::string& name) {
+  DeviceFilter d;
+  d.d = put(ctx, f.bias, (name + ".bias").c_str());
+  d.tables.z = put(ctx, f.z, (name + ".pos_emb.z").c_str());
+  d.tables.t = put(ctx, f.t, (name + ".pos_emb.t").c_str());
+  d.tables.deltas = put(ctx, f.deltas, (name + ".modulation.deltas").c_str());
+  d.tables.freq = put(ctx, f.freq, (name + ".implicit_filter.1.freq").c_str());
+  d.tables.lmax = static_cast<std::uint32_t>(f.z.shape.at(0));
+  d.tables.emb_dim = static_cast<std::uint32_t>(f.z.shape.at(1));
+  d.tables.order = static_cast<std::uint32_t>(f.fwd.w0.shape.at(0));
+  d.tables.channels = static_cast<std::uint32_t>(f.fwd.w6.shape.at(0));
+  d.fwd = mlp(ctx, f.fwd, name + ".implicit_filter");
+  if (f.rev) d.rev = mlp(ctx, *f.rev, name + ".implicit_filter_rev");
+  return d;
+}
+
 DeviceWeights::DeviceWeights(host::Context& ctx, const ModelConfig& cfg, const ModelWeights& w) {
   const auto H = static_cast<std::uint32_t>(cfg.hidden_size);
   const float eps = static_cast<float>(cfg.layer_norm_eps);
@@ -66,8 +99,8 @@ DeviceWeights::DeviceWeights(host::Context& ctx, const ModelConfig& cfg, const M
     d.out_linear.bias = put(ctx, m.out_b, "attention.out_linear.bias");
     d.out_linear.in = H;
     d.out_linear.out = H;
-    d.filter1.d = put(ctx, m.filter1.bias, "attention.filter_fn.bias");
-    if (m.filter2) d.filter2 = DeviceFilter{put(ctx, m.filter2->bias, "attention.filter_fn2.bias")};
+    d.filter1 = filter(ctx, m.filter1, "attention.filter_fn");
+    if (m.filter2) d.filter2 = filter(ctx, *m.filter2, "attention.filter_fn2");
     d.gated = linear(ctx, lw.mlp.gated, "mlp.gated_layers.weight");
     d.wo = linear(ctx, lw.mlp.wo, "mlp.wo.weight");
     d.norm = {put(ctx, lw.mlp.ln_gamma, "mlp.layernorm.weight"), put(ctx, lw.mlp.ln_beta, "mlp.layernorm.bias"), eps};

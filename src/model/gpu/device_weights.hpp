@@ -3,11 +3,13 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "m2vk/host/host.hpp"
 #include "m2vk/ops/embedding.hpp"
 #include "m2vk/ops/gemm.hpp"
+#include "m2vk/ops/hyena_filter.hpp"
 #include "m2vk/ops/layer_norm.hpp"
 #include "m2vk/ops/short_conv.hpp"
 #include "m2vk/weights.hpp"
@@ -16,6 +18,10 @@ namespace m2vk::gpu {
 
 struct DeviceFilter {
   host::BufferRange d;  // (H) skip gains
+  // The implicit filter, evaluated on the device per length (ops::record_hyena_filter).
+  ops::HyenaFilterTables tables;
+  ops::HyenaFilterMlp fwd;
+  std::optional<ops::HyenaFilterMlp> rev;  // bidirectional only
 };
 
 struct DeviceLayer {
@@ -44,6 +50,8 @@ class DeviceWeights {
  private:
   host::BufferRange put(host::Context& ctx, const FloatTensor& t, const char* what);
   ops::LinearWeights linear(host::Context& ctx, const LinearWeights& w, const char* what);
+  DeviceFilter filter(host::Context& ctx, const HyenaFilterWeights& f, const std::string& name);
+  ops::HyenaFilterMlp mlp(host::Context& ctx, const FilterMlpWeights& m, const std::string& name);
   std::vector<host::Buffer> buffers_;
   std::uint64_t bytes_ = 0;
 };

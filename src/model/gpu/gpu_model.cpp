@@ -10,7 +10,6 @@
 #include <utility>
 
 #include "device_weights.hpp"
-#include "filter_bank.hpp"
 #include "m2vk/gpu/activation_plan.hpp"
 #include "m2vk/gpu/device_choice.hpp"
 #include "m2vk/host/host.hpp"
@@ -18,6 +17,7 @@
 #include "m2vk/ops/activation.hpp"
 #include "m2vk/ops/fft_conv.hpp"
 #include "m2vk/ops/gemm.hpp"
+#include "m2vk/ops/hyena_filter.hpp"
 #include "m2vk/ops/layer_norm.hpp"
 #include "m2vk/ops/mul_add.hpp"
 #include "m2vk/ops/pooling.hpp"
@@ -73,7 +73,6 @@ struct GpuModel::Impl {
   std::unique_ptr<host::Context> ctx;
   std::unique_ptr<DeviceWeights> dw;
   std::unique_ptr<ops::FftConv> fft;
-  FilterBank filters;
   // Fast path.
   Slot inputs, h, p, x1v, x2, a, o, glu, pooled_in, pooled, logits;
   // Extra buffers of the intermediate-producing path.
@@ -81,7 +80,7 @@ struct GpuModel::Impl {
   u64 peak = 0;
 
   Impl(const ModelConfig& c, const ModelWeights& wt, const GpuOptions& opt)
-      : cfg(c), w(wt), options(opt), filters(opt.filter_cache_bytes) {}
+      : cfg(c), w(wt), options(opt) {}
 
   u64 activation_bytes() const {
     u64 s = 0;
@@ -91,43 +90,80 @@ struct GpuModel::Impl {
     return s;
   }
 
-  // Spectra of layer i at length L, computing missing ones in one extra submit per filter. The
-  // filter values (host cache) are uploaded into `area` (the p buffer, idle between layers, and
-  // always large enough: 3BLH >= 2LH floats), or into a temporary buffer when it is too small.
+  // Bytes of the area with_filter uses: the planes, then the MLP scratch on a 256-byte boundary.
+  u64 filter_planes_bytes(const DeviceFilter& f, u32 L) const {
+    const u64 plane = u64(cfg.hidden_size) * L * 4;
+    return ((f.rev ? 2 : 1) * plane + 255) / 256 * 256;
+  }
+  u64 filter_area_bytes(const DeviceFilter& f, u32 L) const {
+    return filter_planes_bytes(f, L) + ops::hyena_filter_scratch_bytes(L, f.tables.order);
+  }
+
+  // Evaluates filter `f` at length L on the device into `area` (or a temporary buffer when
+  // `area` is too small) and records what `use` needs with the values in place (one submit):
+  // kf (H, L) at offset 0, kr (H, L) after it for bidirectional filters, the MLP scratch after.
+  template <typename Use>
+  void with_filter(const DeviceFilter& f, u32 L, const host::BufferRange& area, Use&& use) {
+    const u64 plane = u64(cfg.hidden_size) * L * 4;
+    const u64 planes = filter_planes_bytes(f, L);
+    const u64 scratch = ops::hyena_filter_scratch_bytes(L, f.tables.order);
+    host::Buffer tmp;
+    host::BufferRange dst = area;
+    if (dst.size < planes + scratch) {
+      tmp = ctx->create_buffer(planes + scratch);
+      dst = tmp.range();
+    }
+    ops::FilterInput in;
+    in.kf = dst.slice(0, plane);
+    if (f.rev) in.kr = dst.slice(plane, plane);
+    in.channels = static_cast<u32>(cfg.hidden_size);
+    in.len = L;
+    const host::BufferRange sc = dst.slice(planes, scratch);
+    const float w_mod = static_cast<float>(cfg.hyena_w_mod);
+    host::CommandRecorder rec = ctx->record();
+    ops::record_hyena_filter(*ctx, rec, f.tables, f.fwd, w_mod, L, sc, in.kf);
+    if (f.rev) ops::record_hyena_filter(*ctx, rec, f.tables, *f.rev, w_mod, L, sc, *in.kr);
+    use(rec, in);
+    rec.submit_and_wait();  // before `area` is reused (next filter, or the layer itself)
+  }
+
+  // Spectra of layer i at length L, computing missing ones in one extra submit per filter: the
+  // implicit filter runs on the device into `area` (the p buffer, idle between layers), then
+  // the FFT op transforms it.
   LayerSpectra spectra(std::size_t i, u32 L, const host::BufferRange& area) {
-    const MixerWeights& mw = w.layers[i].mixer;
-    const u32 H = static_cast<u32>(cfg.hidden_size);
+    const DeviceLayer& dl = dw->layers[i];
     const u32 N = ops::fft_size_for(L);
     LayerSpectra out;
-    auto one = [&](const HyenaFilterWeights& f, const std::string& key) -> std::shared_ptr<const ops::FilterSpectrum> {
+    auto one = [&](const DeviceFilter& f, const std::string& key) -> std::shared_ptr<const ops::FilterSpectrum> {
       if (auto hit = fft->cache().find(key, N, fft->backend()); hit && hit->len >= L) return hit;
-      auto values = filters.get(key, f, cfg.hyena_w_mod, L);
-      const u64 plane = u64(H) * L * 4;
-      const u64 need = values->rev.empty() ? plane : 2 * plane;
-      host::Buffer tmp;
-      host::BufferRange dst = area;
-      if (dst.size < need) {
-        tmp = ctx->create_buffer(need);
-        dst = tmp.range();
-      }
-      ctx->upload(dst, values->fwd.data(), plane);
-      ops::FilterInput in;
-      in.kf = dst.slice(0, plane);
-      if (!values->rev.empty()) {
-        ctx->upload(dst, values->rev.data(), plane, plane);
-        in.kr = dst.slice(plane, plane);
-      }
-      in.channels = H;
-      in.len = L;
-      host::CommandRecorder rec = ctx->record();
-      auto s = fft->spectrum(rec, key, in, N);
-      rec.submit_and_wait();  // before `area` is reused (next filter, or the layer itself)
+      std::shared_ptr<const ops::FilterSpectrum> s;
+      with_filter(f, L, area, [&](host::CommandRecorder& rec, const ops::FilterInput& in) {
+        s = fft->spectrum(rec, key, in, N);
+      });
       return s;
     };
     const std::string prefix = "layer" + std::to_string(i) + ".";
-    out.s1 = one(mw.filter1, prefix + "filter_fn");
-    if (mw.filter2) out.s2 = one(*mw.filter2, prefix + "filter_fn2");
+    out.s1 = one(dl.filter1, prefix + "filter_fn");
+    if (dl.filter2) out.s2 = one(*dl.filter2, prefix + "filter_fn2");
     return out;
+  }
+
+  // The filter values themselves (intermediates for compare): fwd and, if bidirectional, rev.
+  std::pair<FloatTensor, FloatTensor> filter_values(const DeviceFilter& f, u32 L) {
+    const int64_t H = cfg.hidden_size;
+    host::Buffer area = ctx->create_buffer(filter_area_bytes(f, L));
+    host::BufferRange kfr, krr;
+    with_filter(f, L, area.range(), [&](host::CommandRecorder&, const ops::FilterInput& in) {
+      kfr = in.kf;
+      if (in.kr) krr = *in.kr;
+    });
+    FloatTensor kf({H, L}), kr;
+    ctx->download(kfr, kf.data.data(), kf.data.size() * 4);
+    if (f.rev) {
+      kr = FloatTensor({H, L});
+      ctx->download(krr, kr.data.data(), kr.data.size() * 4);
+    }
+    return {std::move(kf), std::move(kr)};
   }
 
   bool all_spectra_fit(u32 L) const {
@@ -372,26 +408,26 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
     ops::record_layer_norm(ctx, *rec, ov, dmv, lw.norm, hv);
     submit();
 
-    const MixerWeights& mw = m.w.layers[i].mixer;
     emit(pre + "mixer.in_linear", fetch(ctx, pb, {B, L, 3 * H}));
     emit(pre + "mixer.short_conv", fetch_cm(ctx, dqb, B, 3 * H, L));
-    auto emit_filter = [&](const HyenaFilterWeights& f, const std::string& name) {
-      auto v = m.filters.get("layer" + std::to_string(i) + "." + name, f, cfg.hyena_w_mod, L);
-      emit(pre + "mixer." + name + ".k_fwd", FloatTensor({H, L}, v->fwd));
-      if (v->rev.empty()) return;
-      emit(pre + "mixer." + name + ".k_rev", FloatTensor({H, L}, v->rev));
+    auto emit_filter = [&](const DeviceFilter& f, const std::string& name) {
+      if (!debug) return;
+      const auto [kf, kr] = m.filter_values(f, L);
+      emit(pre + "mixer." + name + ".k_fwd", kf);
+      if (kr.empty()) return;
+      emit(pre + "mixer." + name + ".k_rev", kr);
       FloatTensor kc({H, 2 * static_cast<int64_t>(L)});
       for (u64 c = 0; c < H; ++c)
         for (u64 j = 0; j < L; ++j) {
-          kc.data[c * 2 * L + j] = v->fwd[c * L + j];
-          kc.data[c * 2 * L + 2 * L - 1 - j] = v->rev[c * L + j];  // [k_fwd, reversed k_rev]
+          kc.data[c * 2 * L + j] = kf.data[c * L + j];
+          kc.data[c * 2 * L + 2 * L - 1 - j] = kr.data[c * L + j];  // [k_fwd, reversed k_rev]
         }
       emit(pre + "mixer." + name + ".k_combined", kc);
     };
-    emit_filter(mw.filter1, "filter_fn");
+    emit_filter(lw.filter1, "filter_fn");
     emit(pre + "mixer.long_conv", fetch_cm(ctx, lcb, B, H, L));
-    if (mw.filter2) {
-      emit_filter(*mw.filter2, "filter_fn2");
+    if (lw.filter2) {
+      emit_filter(*lw.filter2, "filter_fn2");
       emit(pre + "mixer.residual_long_conv", fetch_cm(ctx, rlcb, B, H, L));
     }
     emit(pre + "mixer.output", fetch(ctx, dmb, {B, L, H}));

@@ -6,10 +6,10 @@
 //                                                    // filter spectra fit their budget
 //
 // Weights stay on the device for the object's lifetime. Activations live in buffers planned per
-// (batch, length) and reused across calls (activation_plan.hpp). Hyena filters are evaluated
-// once per (filter, length) on the CPU and their FFT spectra kept on the device within a byte
-// budget; when all spectra of a length do not fit, layers run one submit each and spectra are
-// recomputed from the host-cached filters.
+// (batch, length) and reused across calls (activation_plan.hpp). Hyena filters are evaluated on
+// the device (ops::record_hyena_filter) once per (filter, FFT size) and their FFT spectra kept on
+// the device within a byte budget; when all spectra of a length do not fit, layers run one
+// submit each and each layer's filters and spectra are recomputed on the device.
 #pragma once
 
 #include <cstdint>
@@ -34,8 +34,6 @@ struct GpuOptions {
   bool validation = false;       // Khronos validation layer (also on with M2VK_VALIDATION=1)
   // Device bytes for cached filter spectra; 0 = a quarter of the device-local heap, at most 8 GiB.
   std::uint64_t spectrum_budget_bytes = 0;
-  // Host bytes for cached filter values (float32, per filter and length).
-  std::uint64_t filter_cache_bytes = 2ull << 30;
   // Device bytes for one MLP chunk's intermediates (tokens are processed in chunks within it).
   std::uint64_t mlp_chunk_bytes = 64ull << 20;
   // Test hook of the FFT op (FftConvOptions::max_single): FFT sizes above it run the four-step
