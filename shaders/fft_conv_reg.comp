@@ -9,9 +9,11 @@
 // Forward FFT (n = B n1 + n2, k = k1 + A k2, Cooley-Tukey):
 //   1. invocation i (= n2) loads z[B n1 + i], n1 < A, DFT_A over n1 in registers, twiddle
 //      W_M^(i k1), stores to shared [k1][n2];
-//   2. subgroup g takes k1 = g + R j (j < A / R): lane l loads n2 = S p + l, p < R; DFT_R over p
+//   2. subgroup g takes k1 = J g + j (j < J = A / R): lane l loads n2 = S p + l, p < R; DFT_R over p
 //      in registers (-> q), twiddle W_B^(l q), DFT_S across lanes (-> s, lane l holds
 //      s = bitrev(l)): register (j, q) of lane l now holds Z[k], k = k1 + A (q + R bitrev(l)).
+// Shared memory holds vec4 = two complex values, k1 and k1 + 1 (J is even, so a subgroup owns
+// both): each exchange is half as many (per-lane looped) accesses as with vec2.
 // The spectrum product stays in that permuted order; the half-length real trick needs Z[M-k],
 // read back through shared memory. Z'[k] of the inverse packing (fft_r2c.glsl) is linear in
 // Z[k] and conj Z[M-k]: Z'[k] = alpha[k] Z[k] + beta[k] conj Z[M-k], with S = K^[k] / N,
@@ -33,10 +35,13 @@ const uint R = FFT_R, A = FFT_A, J = FFT_A / FFT_R, S = FFT_S, B = FFT_R * FFT_S
 
 layout(local_size_x = FFT_R * 8) in;
 
-shared vec2 sh[M];
+// [k1 / 2][n2] during the FFTs, [k / 2] (natural order) for the real-FFT pairing
+shared vec4 sh[M / 2u];
 
 M2VK_DEFINE_REG_DFT(dft_a, FFT_A, FFT_ALOG)
 M2VK_DEFINE_REG_DFT(dft_r, FFT_R, FFT_RLOG)
+M2VK_DEFINE_TWIDDLES(twiddles_a, FFT_A)
+M2VK_DEFINE_TWIDDLES(twiddles_r, FFT_R)
 M2VK_DEFINE_LANE_DIF(lane_dif, FFT_R)
 M2VK_DEFINE_LANE_DIT(lane_dit, FFT_R)
 
@@ -47,47 +52,61 @@ void main() {
   uint row = pc.row_base + gl_WorkGroupID.x;
   fft_row_setup(row);  // kernel mode: rows are channels (pc.channels = C), g_chan = row
 
-  // 1. columns n2 = i
-  vec2 va[A];
+  // 1. column n2 = i
+  vec2 va[A], w[A], wr[R];
   [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = fetch_packed(row, B * n1 + i);
 #ifndef FFT_SPECTRUM_MODE
   vec2 xg[A] = va;  // pre-gated x at the points this invocation writes back
 #endif
   dft_a(va, -1.0);
-  [[unroll]] for (uint k1 = 0u; k1 < A; ++k1) {
-    vec2 v = k1 == 0u ? va[0] : cmul(va[k1], twiddle(-1.0, i * k1, M));
-    sh[k1 * B + i] = v;
-  }
+  twiddles_a(w, -1.0, 0u, i, M);
+  [[unroll]] for (uint k1 = 0u; k1 < A; k1 += 2u)
+    sh[(k1 / 2u) * B + i] = vec4(k1 == 0u ? va[0] : cmul(va[k1], w[k1]), cmul(va[k1 + 1u], w[k1 + 1u]));
   barrier();
 
-  // 2. rows k1 = g + R j across the subgroup
+  // 2. rows k1 = J g + j across the subgroup; z[j R + q] = Z[k1 + A (q + R sl)]
   vec2 z[A];
-  [[unroll]] for (uint j = 0u; j < J; ++j) {
-    uint k1 = g + R * j;
-    vec2 v[R];
-    [[unroll]] for (uint p = 0u; p < R; ++p) v[p] = sh[k1 * B + S * p + l];
-    dft_r(v, -1.0);
-    [[unroll]] for (uint q = 1u; q < R; ++q) v[q] = cmul(v[q], twiddle(-1.0, l * q, B));
-    lane_dif(v, l, -1.0);
-    [[unroll]] for (uint q = 0u; q < R; ++q) z[j * R + q] = v[q];
+  twiddles_r(wr, -1.0, 0u, l, B);
+  [[unroll]] for (uint j = 0u; j < J; j += 2u) {
+    uint k1 = J * g + j;
+    vec2 v0[R], v1[R];
+    [[unroll]] for (uint p = 0u; p < R; ++p) {
+      vec4 t = sh[(k1 / 2u) * B + S * p + l];
+      v0[p] = t.xy;
+      v1[p] = t.zw;
+    }
+    dft_r(v0, -1.0);
+    dft_r(v1, -1.0);
+    [[unroll]] for (uint q = 1u; q < R; ++q) {
+      v0[q] = cmul(v0[q], wr[q]);
+      v1[q] = cmul(v1[q], wr[q]);
+    }
+    lane_dif(v0, l, -1.0);
+    lane_dif(v1, l, -1.0);
+    [[unroll]] for (uint q = 0u; q < R; ++q) {
+      z[j * R + q] = v0[q];
+      z[(j + 1u) * R + q] = v1[q];
+    }
   }
   barrier();
-  [[unroll]] for (uint j = 0u; j < J; ++j)
-    [[unroll]] for (uint q = 0u; q < R; ++q) sh[g + R * j + A * (q + R * sl)] = z[j * R + q];
+  [[unroll]] for (uint j = 0u; j < J; j += 2u)
+    [[unroll]] for (uint q = 0u; q < R; ++q)
+      sh[(J * g + j + A * (q + R * sl)) / 2u] = vec4(z[j * R + q], z[(j + 1u) * R + q]);
   barrier();
 
   // spectrum product (kernel mode: the spectrum itself), bins in register order
   uint spec = pc.spec_off + g_chan * M;
   [[unroll]] for (uint j = 0u; j < J; ++j) {
     [[unroll]] for (uint q = 0u; q < R; ++q) {
-      uint k = g + R * j + A * (q + R * sl);
+      uint k = J * g + j + A * (q + R * sl);
       vec2 zk = z[j * R + q];
-      vec2 zp = sh[(M - k) & (M - 1u)];
+      uint kp = (M - k) & (M - 1u);  // even k: kp even, slot .xy; odd k: kp odd, slot .zw
+      vec2 zp = (j & 1u) == 0u ? sh[kp / 2u].xy : sh[kp / 2u].zw;
 #ifdef FFT_SPECTRUM_MODE
-      vec2 w = twiddle(-1.0, k, pc.n);
-      vec4 v = r2c_pair(zk, zp, w) / float(pc.n);
+      vec2 wk = twiddle(-1.0, k, pc.n);
+      vec4 v = r2c_pair(zk, zp, wk) / float(pc.n);
       vec2 s = v.xy, t = cconj(v.zw), dst = s - t;
-      spec_data[spec + k] = vec4(s + t + dst * w.y, cmul_i(dst * w.x));
+      spec_data[spec + k] = vec4(s + t + dst * wk.y, cmul_i(dst * wk.x));
 #else
       vec4 ab = spec_data[spec + k];
       z[j * R + q] = cmul(ab.xy, zk) + cmul(ab.zw, cconj(zp));
@@ -96,26 +115,30 @@ void main() {
   }
 #ifndef FFT_SPECTRUM_MODE
   // inverse of step 2: DIT across lanes (-> a = l), twiddle, DFT_R (-> b): n2 = l + S b
+  twiddles_r(wr, 1.0, 0u, l, B);
   [[unroll]] for (uint j = 0u; j < J; ++j) {
     vec2 v[R];
     [[unroll]] for (uint q = 0u; q < R; ++q) v[q] = z[j * R + q];
     lane_dit(v, l, 1.0);
-    [[unroll]] for (uint q = 1u; q < R; ++q) v[q] = cmul(v[q], twiddle(1.0, l * q, B));
+    [[unroll]] for (uint q = 1u; q < R; ++q) v[q] = cmul(v[q], wr[q]);
     dft_r(v, 1.0);
-    [[unroll]] for (uint q = 0u; q < R; ++q) z[j * R + q] = v[q];
+    // twiddle W_M^(+n2 k1), n2 = l + S b
+    uint k1 = J * g + j;
+    vec2 wt[R];
+    twiddles_r(wt, 1.0, l * k1, S * k1, M);
+    [[unroll]] for (uint b = 0u; b < R; ++b) z[j * R + b] = cmul(v[b], wt[b]);
   }
   barrier();  // every partner read above is done before shared memory is overwritten
-  [[unroll]] for (uint j = 0u; j < J; ++j) {
-    uint k1 = g + R * j;
-    [[unroll]] for (uint b = 0u; b < R; ++b) {
-      uint n2 = l + S * b;
-      vec2 v = z[j * R + b];
-      sh[k1 * B + n2] = k1 == 0u ? v : cmul(v, twiddle(1.0, n2 * k1, M));
-    }
-  }
+  [[unroll]] for (uint j = 0u; j < J; j += 2u)
+    [[unroll]] for (uint b = 0u; b < R; ++b)
+      sh[((J * g + j) / 2u) * B + l + S * b] = vec4(z[j * R + b], z[(j + 1u) * R + b]);
   barrier();
   // inverse of step 1: column n2 = i, DFT_A over k1 (-> n1): point m = i + B n1
-  [[unroll]] for (uint k1 = 0u; k1 < A; ++k1) va[k1] = sh[k1 * B + i];
+  [[unroll]] for (uint k1 = 0u; k1 < A; k1 += 2u) {
+    vec4 t = sh[(k1 / 2u) * B + i];
+    va[k1] = t.xy;
+    va[k1 + 1u] = t.zw;
+  }
   dft_a(va, 1.0);
   float dgain = (pc.flags & M2VK_FFT_HAS_D) != 0u ? d_data[g_chan] : 0.0;
   [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) {

@@ -21,7 +21,7 @@ m2vk_shader(NAME fft_vkfft_unpack SOURCE fft_vkfft_unpack.comp)
 # Register/subgroup kernel (fft_conv_reg.comp) for subgroups of 8: M = N/2 = A * R * 8 complex
 # points, workgroups of R * 8 invocations. Picked by make_fft_plan for these M when the device's
 # subgroup size is 8; other sizes and devices use the shared-memory kernels above.
-foreach(ra "4;4;2;2" "4;8;2;3" "8;8;3;3" "8;16;3;4" "16;16;4;4" "16;32;4;5")
+foreach(ra "4;8;2;3" "4;16;2;4" "8;16;3;4" "8;32;3;5" "16;32;4;5")
   list(GET ra 0 r)
   list(GET ra 1 a)
   list(GET ra 2 rlog)

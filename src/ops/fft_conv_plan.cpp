@@ -12,7 +12,7 @@ namespace {
 // Shared-memory variants compiled in shaders/variants/fft_conv.cmake (complex values; 8 bytes each).
 constexpr std::uint32_t kSmemVariants[] = {4096, 2048};
 // Register-kernel sizes M = N/2 compiled (fft_conv_reg_m*, fft_spectrum_reg_m*).
-constexpr std::uint32_t kRegMinM = 128, kRegMaxM = 4096;
+constexpr std::uint32_t kRegMinM = 256, kRegMaxM = 4096;
 
 std::uint32_t pick_smem(const host::Limits& limits) {
   for (std::uint32_t s : kSmemVariants)
@@ -22,12 +22,9 @@ std::uint32_t pick_smem(const host::Limits& limits) {
                      " bytes)");
 }
 
-// Workgroup size R * 8 of the register kernel for M: the compiled (R, A) have A = R or 2R.
-std::uint32_t reg_workgroup(std::uint32_t m) {
-  std::uint32_t r = 4;
-  while (4 * r * r * 8 <= m) r *= 2;
-  return r * 8;
-}
+// Workgroup size R * 8 of the register kernel for M = A * R * 8, as compiled: (R, A) = (4, 8),
+// (4, 16), (8, 16), (8, 32), (16, 32) for M = 256 .. 4096.
+std::uint32_t reg_workgroup(std::uint32_t m) { return (m <= 512 ? 4 : m <= 2048 ? 8 : 16) * 8; }
 
 }  // namespace
 

@@ -264,7 +264,7 @@ TEST(FftPlan, RegisterKernelWhereItApplies) {
   lim.subgroup_size = 8;
   for (std::uint32_t n = 2; n <= (1u << 17); n *= 2) {
     ops::FftPlan p = ops::make_fft_plan(n, lim);
-    EXPECT_EQ(p.reg, n >= 256 && n <= 8192) << "N " << n;
+    EXPECT_EQ(p.reg, n >= 512 && n <= 8192) << "N " << n;
     EXPECT_EQ(p.spec_row_bytes(), std::uint64_t(n / 2) * (p.reg ? 16 : 8)) << "N " << n;
     if (p.reg) {
       EXPECT_TRUE(p.single_pass() && p.cols == 1) << "N " << n;
@@ -282,7 +282,7 @@ TEST(FftPlan, RegisterKernelWhereItApplies) {
   EXPECT_TRUE(ops::make_fft_plan(4096, lim).reg);
 }
 
-// Every compiled (R, A) variant, N/2 = 128 .. 4096, odd and even L, L = N/2, both filter
+// Every compiled (R, A) variant, N/2 = 256 .. 4096, odd and even L, L = N/2, both filter
 // directions, batch > 1 and the fused epilogue; compared with the reference and, for the larger
 // sizes, with the shared-memory kernel.
 TEST_F(FftConvTest, RegisterKernelEverySize) {
@@ -291,7 +291,7 @@ TEST_F(FftConvTest, RegisterKernelEverySize) {
     std::uint32_t len, n, batch, channels;
     bool bidir, epilogue;
   };
-  for (const Row& row : {Row{65, 0, 2, 3, true, false}, Row{128, 256, 1, 2, false, true}, Row{200, 0, 3, 2, true, true},
+  for (const Row& row : {Row{129, 0, 2, 3, true, false}, Row{256, 512, 1, 2, false, true}, Row{200, 0, 3, 2, true, true},
                          Row{512, 0, 2, 2, true, false}, Row{77, 1024, 1, 3, false, false}, Row{1001, 0, 2, 2, false, true},
                          Row{2048, 0, 1, 2, true, true}, Row{4096, 0, 1, 2, true, false}, Row{3001, 0, 2, 1, false, true}}) {
     Case c;
