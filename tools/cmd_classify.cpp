@@ -20,10 +20,9 @@ int run_classify(const std::vector<std::string>& args) {
       "Classifies each TEXT (or each line of --input FILE / stdin: plain text, or JSONL with \"text\" and an\n"
       "optional \"text_pair\") and prints one JSON line per input: label (id2label), score, all scores\n"
       "(softmax) and logits; a one-label model is a regression and prints \"value\".");
-  p.option("--model", "model folder")
-      .option("--device", "auto | cpu | gpu | gpu:SPEC | SPEC, SPEC = index, UUID or name substring (default auto: "
-                          "the GPU when a Vulkan device exists, else cpu; M2VK_DEVICE and CUDA_VISIBLE_DEVICES apply)")
-      .option("--padding", "max_length (default, reference-faithful) | longest (opt-in; changes the outputs)")
+  p.option("--model", "model folder");
+  m2vk::cli::declare_load_flags(p);
+  p.option("--padding", "max_length (default, reference-faithful) | longest (opt-in; changes the outputs)")
       .option("--max-length", "truncate and pad to N tokens, N <= l_max")
       .option("--batch-size", "texts per forward pass (default 8)")
       .option("--output", "output file (written atomically); default stdout")
@@ -36,8 +35,7 @@ int run_classify(const std::vector<std::string>& args) {
   auto model_dir = p.get("--model");
   if (!model_dir) throw UsageError("--model DIR is required");
   m2vk::RunOptions run = m2vk::cli::parse_run_options(p);
-  m2vk::ModelLoadOptions lo;
-  lo.device = m2vk::cli::parse_device_flag(p);
+  const m2vk::ModelLoadOptions lo = m2vk::cli::parse_load_options(p);
 
   std::vector<m2vk::TextInput> inputs;
   for (const auto& t : p.positional()) inputs.push_back({t, std::nullopt});

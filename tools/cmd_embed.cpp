@@ -19,10 +19,9 @@ int run_embed(const std::vector<std::string>& args) {
       "usage: m2vk embed --model DIR [options] [TEXT...]\n"
       "Embeds each TEXT (or each line of --input FILE / stdin: plain text, or JSONL with a \"text\" field)\n"
       "and writes one embedding per input, in input order.");
-  p.option("--model", "model folder (config.json + checkpoint + tokenizer files)")
-      .option("--device", "auto | cpu | gpu | gpu:SPEC | SPEC, SPEC = index, UUID or name substring (default auto: "
-                          "the GPU when a Vulkan device exists, else cpu; M2VK_DEVICE and CUDA_VISIBLE_DEVICES apply)")
-      .flag("--profile", "GPU: print each op type's summed GPU time (timestamps) to stderr")
+  p.option("--model", "model folder (config.json + checkpoint + tokenizer files)");
+  m2vk::cli::declare_load_flags(p);
+  p.flag("--profile", "GPU: print each op type's summed GPU time (timestamps) and the device memory used to stderr")
       .option("--padding",
               "max_length (default, reference-faithful: every text padded to --max-length, by default the "
               "model's l_max, as the model card does) | longest (pad to the longest text of each batch: faster, "
@@ -53,8 +52,7 @@ int run_embed(const std::vector<std::string>& args) {
   }
   const auto output = p.get("--output");
   if (format != m2vk::EmbedFormat::Jsonl && !output) throw UsageError("--format npy/safetensors needs --output FILE");
-  m2vk::ModelLoadOptions lo;
-  lo.device = m2vk::cli::parse_device_flag(p);
+  const m2vk::ModelLoadOptions lo = m2vk::cli::parse_load_options(p);
 
   // Inputs: arguments, else --input FILE, else stdin.
   std::vector<std::string> texts = p.positional();
@@ -95,6 +93,7 @@ int run_embed(const std::vector<std::string>& args) {
       for (const auto& op : r.profile.ops)
         std::fprintf(stderr, "%-32s %10.3f %7zu %5.1f%%\n", op.op.c_str(), op.ms, op.count,
                      r.profile.total_ms > 0 ? 100.0 * op.ms / r.profile.total_ms : 0.0);
+      std::fprintf(stderr, "device memory: %s\n", m2vk::cli::describe_device_memory(model).c_str());
     }
   }
   if (output)

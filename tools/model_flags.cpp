@@ -1,5 +1,6 @@
 #include "model_flags.hpp"
 
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -22,6 +23,31 @@ Device parse_device_flag(const ArgParser& p) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--device: ") + e.what());
   }
+}
+
+void declare_load_flags(ArgParser& p) {
+  p.option("--device", "auto | cpu | gpu | gpu:SPEC | SPEC, SPEC = index, UUID or name substring (default auto: "
+                       "the GPU when a Vulkan device exists, else cpu; M2VK_DEVICE and CUDA_VISIBLE_DEVICES apply)")
+      .option("--spectrum-budget",
+              "GPU: MB of device memory for cached filter spectra (default: a quarter of device memory, at most "
+              "8192; the 80M-32k model needs 4800 to cache all at 32k tokens; less rebuilds them every pass)");
+}
+
+ModelLoadOptions parse_load_options(const ArgParser& p) {
+  ModelLoadOptions lo;
+  lo.device = parse_device_flag(p);
+  if (auto mb = p.get_int("--spectrum-budget", 0, 1 << 30)) lo.spectrum_budget_bytes = std::uint64_t(*mb) << 20;
+  return lo;
+}
+
+std::string describe_device_memory(const Model& model) {
+  const gpu::GpuModel* g = model.gpu_model();
+  if (!g) return "";
+  const gpu::GpuMemory m = g->memory();
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "weights %.0f MB, activations %.0f MB (peak), filter spectra %.0f MB",
+                m.weights / 1e6, m.peak_activations / 1e6, m.spectra / 1e6);
+  return buf;
 }
 
 }  // namespace m2vk::cli

@@ -13,4 +13,11 @@ RunOptions parse_run_options(const ArgParser& p);
 // --device (default "auto"); a malformed spec is a UsageError naming the flag.
 Device parse_device_flag(const ArgParser& p);
 
+// --device and --spectrum-budget MB (declared with declare_load_flags) as load options.
+void declare_load_flags(ArgParser& p);
+ModelLoadOptions parse_load_options(const ArgParser& p);
+
+// "weights 396 MB, activations 69 MB (peak), filter spectra 94 MB" for a GPU model, "" otherwise.
+std::string describe_device_memory(const Model& model);
+
 }  // namespace m2vk::cli

@@ -61,6 +61,22 @@ TEST_F(GpuCli, EmbedProfileAndDeviceByName) {
   EXPECT_EQ(run("embed --model " + q(dir_->path()) + " --device tpu hi").code, 2);  // usage error naming devices
 }
 
+TEST_F(GpuCli, SpectrumBudgetZeroRebuildsSpectraWithTheSameEmbedding) {
+  // Budget 0 caches nothing: every layer rebuilds its filters and spectra on the device in each
+  // pass, through the same kernels, so the embedding is bit for bit the cached path's.
+  const std::string base = "embed --model " + q(dir_->path()) + " --device llvmpipe --max-length 32 ";
+  const CliRun cached = run(base + "hello world");
+  const CliRun rebuilt = run(base + "--spectrum-budget 0 --profile hello world", true);
+  ASSERT_EQ(cached.code, 0) << cached.out;
+  ASSERT_EQ(rebuilt.code, 0) << rebuilt.out;
+  EXPECT_NE(rebuilt.out.find("device memory: weights"), std::string::npos) << rebuilt.out;
+  const auto json = rebuilt.out.find("{\"");
+  ASSERT_NE(json, std::string::npos) << rebuilt.out;
+  EXPECT_EQ(rebuilt.out.substr(json), cached.out);
+  EXPECT_EQ(run(base + "--spectrum-budget -5 hi").code, 2);
+  EXPECT_EQ(run(base + "--spectrum-budget lots hi").code, 2);
+}
+
 TEST(GpuGoldenCli, GoldenOnTheGpuExitsZero) {
   const CliRun r = run("golden " + q(m2vk::test::golden_dir("tiny-unidirectional")) + " --device gpu");
   EXPECT_EQ(r.code, 0) << r.out;

@@ -37,6 +37,7 @@ Model Model::load(const std::filesystem::path& dir, const ModelLoadOptions& opti
     // The request as given ("" for auto / plain "gpu"), so the device choice can say why.
     const Device& req = options.device;
     go.device_spec = !req.spec.empty() ? req.spec : req.index >= 0 ? std::to_string(req.index) : "";
+    if (options.spectrum_budget_bytes) go.spectrum_budget_bytes = std::max<std::uint64_t>(*options.spectrum_budget_bytes, 1);
     impl->gpu = std::make_unique<gpu::GpuModel>(impl->parts.config, impl->parts.weights, go);
     impl->parts.notes.push_back("device: " + impl->gpu->device_info().name + " (" + impl->gpu->device_reason() + ")");
   }

@@ -32,7 +32,8 @@ namespace m2vk::gpu {
 struct GpuOptions {
   std::string device_spec;       // "" = choose_device_from_env rule (M2VK_DEVICE, CUDA_VISIBLE_DEVICES, default)
   bool validation = false;       // Khronos validation layer (also on with M2VK_VALIDATION=1)
-  // Device bytes for cached filter spectra; 0 = a quarter of the device-local heap, at most 8 GiB.
+  // Device bytes for cached filter spectra; 0 = a quarter of the device-local heap, at most 8 GiB
+  // (1 byte: cache nothing beyond the spectra one layer needs).
   std::uint64_t spectrum_budget_bytes = 0;
   // Device bytes for one MLP chunk's intermediates (tokens are processed in chunks within it).
   std::uint64_t mlp_chunk_bytes = 64ull << 20;
