@@ -2,14 +2,17 @@
 // C = epilogue(A * W^T + bias), fp32: dense and Monarch block-diagonal linear layers
 // (layouts in include/pc/gemm.h, choices in src/ops/README-layer-ops.md).
 //
-// Shaped for lavapipe, where every storage-buffer load instruction costs tens of cycles whatever
-// its width and barriers are expensive: no shared memory, each invocation keeps a TM x TN tile of
-// outputs in registers and reads 4 consecutive k per load, so one load feeds 4*TM or 4*TN FMAs.
-// Workgroups of 8 x 8 invocations cover BM x BN = 64 x 64 outputs (32 x 32 for the fused GLU).
+// Shaped for lavapipe (src/ops/README-layer-ops.md, "GEMM kernel"): A and W are read through
+// uniform texel buffers, which llvmpipe compiles to unrolled gathers (storage-buffer loads become
+// a loop over the 8 lanes, 2.5-3x slower here); no shared memory (barriers and shared loads are
+// no cheaper). Each invocation keeps a TM x TN tile of outputs in registers and reads 4
+// consecutive k per texel, so one fetch feeds 4*TM or 4*TN FMAs. Workgroups of 8 x 8 invocations
+// cover BM x BN = 128 x 64 outputs (64 x 64 for the fused GLU, which keeps two accumulator sets).
 //
 // Variant defines (shaders/variants/gemm.cmake):
-//   A_LOAD  0: scalar loads, any strides; 1: vec4 along k (a_sc == 1); 2: vec4 along m (a_sr == 1)
-//   W_VEC4  1: weight rows read as vec4 (K % 4 == 0); 0: scalar (any K)
+//   A_LOAD  0: scalar texels (R32 view), any strides; 1: vec4 texels along k (a_sc == 1);
+//           2: vec4 texels along m (a_sr == 1); vec4 texels need an RGBA32F view
+//   W_VEC4  1: weight rows read as vec4 texels (K % 4 == 0); 0: scalar texels (any K)
 //   EPI     0: bias only; 1: GELU; 2: tanh; 3: + residual R (same layout as C)
 //   GLU     1: out[m, j] = GELU(gate) * value with gate = column j, value = column j + glu_half
 #extension GL_EXT_control_flow_attributes : require
@@ -19,14 +22,13 @@
 #ifndef GLU
 #define GLU 0
 #endif
-// Tile per invocation. 16 x 8 was ~10% faster on lavapipe than 8 x 8 but took llvmpipe twice
-// as long to compile (register allocation over 128 accumulators): seconds per variant per
-// process, paid by every test and every model load, so 8 x 8 it is.
+// Tile per invocation (the host's kTileM/kTileN follow). With texel fetches 16 x 8 measured
+// ~1.3x faster than 8 x 8 on lavapipe; 16 x 16 and 32 x 8 spill and compile >1 s per variant.
 #if GLU
 #define TM 8
-#define TN 4
+#define TN 8
 #else
-#define TM 8
+#define TM 16
 #define TN 8
 #endif
 #define LX 8
@@ -36,16 +38,9 @@
 
 layout(local_size_x = LX, local_size_y = LY) in;
 
-#if A_LOAD == 0
-layout(std430, binding = 0) readonly buffer ABuf { float a[]; };
-#else
-layout(std430, binding = 0) readonly buffer ABuf { vec4 a[]; };
-#endif
-#if W_VEC4
-layout(std430, binding = 1) readonly buffer WBuf { vec4 w[]; };
-#else
-layout(std430, binding = 1) readonly buffer WBuf { float w[]; };
-#endif
+// Texel indices are in units of the view's format: floats (R32) or vec4s (RGBA32F).
+layout(binding = 0) uniform samplerBuffer a;
+layout(binding = 1) uniform samplerBuffer w;
 layout(std430, binding = 2) readonly buffer BiasBuf { float bias[]; };
 #if EPI == 1 || EPI == 2
 layout(std430, binding = 3) buffer CBuf { float c[]; };  // read back by the activation loop
@@ -68,10 +63,10 @@ void load_a(uint kchunk, uint k, out vec4 av[TM]) {
   // is either entirely valid or entirely past M (then it re-reads the last group).
   for (uint g = 0; g < TM / 4; g++) {
     uint row = min(rows_base + 4 * g, pc.M - 4);
-    vec4 v0 = a[(base + row + (k + 0) * pc.a_sc) / 4];
-    vec4 v1 = a[(base + row + (k + 1) * pc.a_sc) / 4];
-    vec4 v2 = a[(base + row + (k + 2) * pc.a_sc) / 4];
-    vec4 v3 = a[(base + row + (k + 3) * pc.a_sc) / 4];
+    vec4 v0 = texelFetch(a, int((base + row + (k + 0) * pc.a_sc) / 4));
+    vec4 v1 = texelFetch(a, int((base + row + (k + 1) * pc.a_sc) / 4));
+    vec4 v2 = texelFetch(a, int((base + row + (k + 2) * pc.a_sc) / 4));
+    vec4 v3 = texelFetch(a, int((base + row + (k + 3) * pc.a_sc) / 4));
     av[4 * g + 0] = vec4(v0.x, v1.x, v2.x, v3.x);
     av[4 * g + 1] = vec4(v0.y, v1.y, v2.y, v3.y);
     av[4 * g + 2] = vec4(v0.z, v1.z, v2.z, v3.z);
@@ -81,13 +76,13 @@ void load_a(uint kchunk, uint k, out vec4 av[TM]) {
   for (uint i = 0; i < TM; i++) {
     uint row = min(rows_base + i, pc.M - 1);  // rows past M compute garbage that is never stored
 #if A_LOAD == 1
-    av[i] = a[(base + row * pc.a_sr) / 4 + k / 4];
+    av[i] = texelFetch(a, int((base + row * pc.a_sr) / 4 + k / 4));
 #else
     uint rb = base + row * pc.a_sr;
     for (uint kk = 0; kk < 4; kk++) {
       // past K (only when K % 4 != 0): read a valid element, then zero it
       uint kc = min(k + kk, pc.K - 1);
-      av[i][kk] = (k + kk < pc.K) ? a[rb + kc * pc.a_sc] : 0.0;
+      av[i][kk] = (k + kk < pc.K) ? texelFetch(a, int(rb + kc * pc.a_sc)).x : 0.0;
     }
 #endif
   }
@@ -97,12 +92,12 @@ void load_a(uint kchunk, uint k, out vec4 av[TM]) {
 // W[wrow][k .. k+3]
 vec4 load_w(uint wrow, uint k) {
 #if W_VEC4
-  return w[(wrow * pc.K) / 4 + k / 4];
+  return texelFetch(w, int((pc.w_off + wrow * pc.K) / 4 + k / 4));
 #else
   vec4 v;
   for (uint kk = 0; kk < 4; kk++) {
     uint kc = min(k + kk, pc.K - 1);
-    v[kk] = (k + kk < pc.K) ? w[wrow * pc.K + kc] : 0.0;
+    v[kk] = (k + kk < pc.K) ? texelFetch(w, int(pc.w_off + wrow * pc.K + kc)).x : 0.0;
   }
   return v;
 #endif

@@ -59,7 +59,10 @@ Block* Allocator::new_block(VkDeviceSize size, MemoryKind kind, bool dedicated) 
   VkBufferCreateInfo bci{};
   bci.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
   bci.size = size;
-  bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  // Uniform texel buffers: some kernels read through texel fetches, which lavapipe compiles to
+  // unrolled gathers where it compiles storage-buffer loads to a per-lane loop.
+  bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+              VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   bci.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   check(vkCreateBuffer(device_, &bci, nullptr, &block->buffer), "vkCreateBuffer", what);
   try {
@@ -88,6 +91,8 @@ Block* Allocator::new_block(VkDeviceSize size, MemoryKind kind, bool dedicated) 
 }
 
 void Allocator::destroy_block(Block* block) noexcept {
+  for (const auto& [key, view] : block->views) vkDestroyBufferView(device_, view, nullptr);
+  block->views.clear();
   if (block->buffer) vkDestroyBuffer(device_, block->buffer, nullptr);
   if (block->memory) vkFreeMemory(device_, block->memory, nullptr);  // unmaps too
   block->buffer = VK_NULL_HANDLE;
@@ -146,6 +151,13 @@ Buffer Allocator::allocate(VkDeviceSize size, MemoryKind kind) {
 void Allocator::release(Allocation* a) noexcept {
   Block* b = a->block;
   b->live--;
+  // Views of the released bytes: a later allocation there would reuse them safely, but keeping
+  // them would let the cache grow without bound over many short-lived buffers.
+  for (auto it = b->views.lower_bound({a->offset, 0, VK_FORMAT_UNDEFINED});
+       it != b->views.end() && std::get<0>(it->first) < a->offset + a->size;) {
+    vkDestroyBufferView(device_, it->second, nullptr);
+    it = b->views.erase(it);
+  }
   if (!b->dedicated) {
     auto [it, inserted] = b->free.emplace(a->offset, a->size);
     (void)inserted;
@@ -175,6 +187,35 @@ void Allocator::release(Allocation* a) noexcept {
       blocks_.erase(std::find_if(blocks_.begin(), blocks_.end(), [b](const auto& p) { return p.get() == b; }));
     }
   }
+}
+
+VkBufferView Allocator::texel_view(const BufferRange& range, VkFormat format) {
+  Block* block = nullptr;
+  for (auto& b : blocks_)
+    if (b->buffer == range.buffer) block = b.get();
+  if (!block || range.offset + range.size > block->size)
+    throw HostError("texel view of [" + std::to_string(range.offset) + ", +" + std::to_string(range.size) +
+                    "): not a range of a buffer created by this Context");
+  const auto key = std::make_tuple(range.offset, range.size, format);
+  auto it = block->views.find(key);
+  if (it != block->views.end()) return it->second;
+  VkBufferViewCreateInfo ci{};
+  ci.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO;
+  ci.buffer = range.buffer;
+  ci.format = format;
+  ci.offset = range.offset;
+  ci.range = range.size;
+  VkBufferView view = VK_NULL_HANDLE;
+  check(vkCreateBufferView(device_, &ci, nullptr, &view), "vkCreateBufferView",
+        "offset " + std::to_string(range.offset) + ", " + std::to_string(range.size) + " bytes, format " + std::to_string(format));
+  block->views.emplace(key, view);
+  return view;
+}
+
+std::size_t Allocator::view_count() const {
+  std::size_t n = 0;
+  for (const auto& b : blocks_) n += b->views.size();
+  return n;
 }
 
 }  // namespace m2vk::host::detail

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <tuple>
 #include <vector>
 
 #include "m2vk/host/buffer.hpp"
@@ -24,6 +25,9 @@ struct Block {
   bool dedicated = false;
   std::map<VkDeviceSize, VkDeviceSize> free;  // offset -> size of each free range
   std::size_t live = 0;  // allocations handed out
+  // Texel-buffer views into this block, by (offset, range, format); destroyed with the block, or
+  // when the allocation they lie in is released.
+  std::map<std::tuple<VkDeviceSize, VkDeviceSize, VkFormat>, VkBufferView> views;
 };
 
 struct Allocation {
@@ -41,6 +45,10 @@ class Allocator {
 
   Buffer allocate(VkDeviceSize size, MemoryKind kind);
   void release(Allocation* allocation) noexcept;
+  // A cached VkBufferView of `range` read as `format`. Throws HostError when the range is not
+  // inside a buffer of this allocator, VulkanError when the view cannot be created.
+  VkBufferView texel_view(const BufferRange& range, VkFormat format);
+  std::size_t view_count() const;
   VkDeviceSize alignment() const { return alignment_; }
   std::size_t block_count() const { return blocks_.size(); }
 

@@ -134,6 +134,8 @@ void pick_device(ContextState& s) {
   l.max_storage_range = d.max_storage_buffer_range;
   l.storage_offset_alignment = std::max<VkDeviceSize>(d.min_storage_buffer_offset_alignment, 1);
   l.max_allocation_size = d.max_memory_allocation_size;
+  l.max_texel_elements = d.max_texel_buffer_elements;
+  l.texel_offset_alignment = std::max<VkDeviceSize>(d.min_texel_buffer_offset_alignment, 1);
   for (int k = 0; k < 3; ++k) {
     l.max_workgroup_count[k] = d.max_workgroup_count[k];
     l.max_workgroup_size[k] = d.max_workgroup_size[k];

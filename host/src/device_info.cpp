@@ -168,6 +168,8 @@ DeviceInfo query_device_info(VkPhysicalDevice physical, std::size_t index) {
   info.max_storage_buffer_range = l.maxStorageBufferRange;
   info.max_memory_allocation_size = v11 ? maint3.maxMemoryAllocationSize : 0;
   info.min_storage_buffer_offset_alignment = l.minStorageBufferOffsetAlignment;
+  info.max_texel_buffer_elements = l.maxTexelBufferElements;
+  info.min_texel_buffer_offset_alignment = l.minTexelBufferOffsetAlignment;
   info.max_push_constants_size = l.maxPushConstantsSize;
   for (int i = 0; i < 3; ++i) {
     info.max_workgroup_size[i] = l.maxComputeWorkGroupSize[i];

@@ -111,14 +111,19 @@ void PipelineRegistry::save_cache() {
   write_file_atomically(cache_file_, data.data(), size);
 }
 
-const PipelineRegistry::Layout& PipelineRegistry::layout(std::uint32_t bindings, std::uint32_t push_size) {
-  auto key = std::make_pair(bindings, push_size);
+VkDescriptorType descriptor_type(BindingKind kind) {
+  return kind == BindingKind::UniformTexelBuffer ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+}
+
+const PipelineRegistry::Layout& PipelineRegistry::layout(const std::vector<BindingKind>& kinds, std::uint32_t push_size) {
+  auto key = std::make_pair(kinds, push_size);
   auto it = layouts_.find(key);
   if (it != layouts_.end()) return it->second;
+  const auto bindings = static_cast<std::uint32_t>(kinds.size());
   std::vector<VkDescriptorSetLayoutBinding> b(bindings);
   for (std::uint32_t i = 0; i < bindings; ++i) {
     b[i].binding = i;
-    b[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    b[i].descriptorType = descriptor_type(kinds[i]);
     b[i].descriptorCount = 1;
     b[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
   }
@@ -129,7 +134,7 @@ const PipelineRegistry::Layout& PipelineRegistry::layout(std::uint32_t bindings,
   dci.bindingCount = bindings;
   dci.pBindings = b.data();
   check(vkCreateDescriptorSetLayout(device_, &dci, nullptr, &l.set), "vkCreateDescriptorSetLayout",
-        std::to_string(bindings) + " storage buffers");
+        std::to_string(bindings) + " bindings");
   VkPushConstantRange range{VK_SHADER_STAGE_COMPUTE_BIT, 0, push_size};
   VkPipelineLayoutCreateInfo pci{};
   pci.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
@@ -167,6 +172,7 @@ const Pipeline& PipelineRegistry::get(std::string_view variant, const SpecConsta
   p->variant = name;
   p->spec = spec;
   p->binding_count = refl.binding_count;
+  p->binding_kinds = refl.binding_kinds;
   p->push_constant_size = refl.push_constant_size;
   specialized_local_size(refl, spec, p->local_size);
   std::uint64_t invocations = std::uint64_t{p->local_size[0]} * p->local_size[1] * p->local_size[2];
@@ -178,7 +184,7 @@ const Pipeline& PipelineRegistry::get(std::string_view variant, const SpecConsta
     throw HostError("shader '" + name + "': " + std::to_string(invocations) + " invocations per workgroup exceed the device limit " +
                     std::to_string(info_.max_workgroup_invocations));
 
-  const Layout& l = layout(refl.binding_count, refl.push_constant_size);
+  const Layout& l = layout(refl.binding_kinds, refl.push_constant_size);
   p->layout = l.pipeline;
   p->set_layout = l.set;
 

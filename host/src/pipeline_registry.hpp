@@ -1,5 +1,5 @@
 // Internal: pipelines keyed by (variant, specialization constants), created lazily from the
-// embedded SPIR-V, with one descriptor-set/pipeline layout per (bindings, push size) and a
+// embedded SPIR-V, with one descriptor-set/pipeline layout per (binding kinds, push size) and a
 // VkPipelineCache persisted to disk.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "m2vk/host/device_info.hpp"
 #include "m2vk/host/pipeline.hpp"
@@ -36,7 +37,7 @@ class PipelineRegistry {
     VkDescriptorSetLayout set = VK_NULL_HANDLE;
     VkPipelineLayout pipeline = VK_NULL_HANDLE;
   };
-  const Layout& layout(std::uint32_t bindings, std::uint32_t push_size);
+  const Layout& layout(const std::vector<BindingKind>& bindings, std::uint32_t push_size);
   void load_cache();
 
   VkDevice device_;
@@ -47,10 +48,12 @@ class PipelineRegistry {
   bool persist_;
   std::size_t loaded_bytes_ = 0;
   VkPipelineCache cache_ = VK_NULL_HANDLE;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, Layout> layouts_;
+  std::map<std::pair<std::vector<BindingKind>, std::uint32_t>, Layout> layouts_;
   std::map<std::string, ShaderReflection> reflections_;
   std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
 };
+
+VkDescriptorType descriptor_type(BindingKind kind);
 
 // Writes bytes to path through a temporary file in the same folder and a rename, so readers
 // never see a partial file. Throws HostError naming the path.

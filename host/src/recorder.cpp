@@ -94,12 +94,13 @@ struct RecorderState {
         if (r == VK_SUCCESS) return set;
         if (r != VK_ERROR_OUT_OF_POOL_MEMORY && r != VK_ERROR_FRAGMENTED_POOL) check(r, "vkAllocateDescriptorSets");
       }
-      VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kSetsPerPool * 8};
+      const VkDescriptorPoolSize sizes[2] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kSetsPerPool * 8},
+                                             {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, kSetsPerPool * 4}};
       VkDescriptorPoolCreateInfo pci{};
       pci.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
       pci.maxSets = kSetsPerPool;
-      pci.poolSizeCount = 1;
-      pci.pPoolSizes = &size;
+      pci.poolSizeCount = 2;
+      pci.pPoolSizes = sizes;
       VkDescriptorPool pool = VK_NULL_HANDLE;
       check(vkCreateDescriptorPool(cs->device, &pci, nullptr, &pool), "vkCreateDescriptorPool");
       descriptor_pools.push_back(pool);
@@ -108,7 +109,34 @@ struct RecorderState {
   }
 };
 
+// Limits of a uniform texel buffer binding (VkBufferViewCreateInfo valid usage).
+template <class Fail>
+void check_texels(const Binding& b, const std::string& which, const Limits& lim, Fail&& fail) {
+  const BufferRange& r = b.range;
+  const std::uint32_t texel = texel_size(b.texel_format);
+  if (texel == 0) fail(which + ": texel format " + std::to_string(b.texel_format) + " is not supported (see host::texel_size)");
+  if (r.size % texel != 0)
+    fail(which + " spans " + std::to_string(r.size) + " bytes, not a whole number of " + std::to_string(texel) + "-byte texels");
+  if (r.size / texel > lim.max_texel_elements)
+    fail(which + " spans " + std::to_string(r.size / texel) + " texels, more than the device's maxTexelBufferElements of " +
+         std::to_string(lim.max_texel_elements) + "; bind it in slices");
+  if (r.offset % lim.texel_offset_alignment != 0)
+    fail(which + " starts at offset " + std::to_string(r.offset) + ", not a multiple of minTexelBufferOffsetAlignment " +
+         std::to_string(lim.texel_offset_alignment));
+}
+
 }  // namespace detail
+
+std::uint32_t texel_size(VkFormat format) {
+  switch (format) {
+    case VK_FORMAT_R32_SFLOAT:
+    case VK_FORMAT_R32_UINT: return 4;
+    case VK_FORMAT_R32G32_SFLOAT: return 8;
+    case VK_FORMAT_R32G32B32A32_SFLOAT:
+    case VK_FORMAT_R32G32B32A32_UINT: return 16;
+    default: return 0;
+  }
+}
 
 CommandRecorder::CommandRecorder(Context& ctx, RecordOptions options) : s_(std::make_unique<detail::RecorderState>()) {
   s_->ctx = &ctx;
@@ -144,6 +172,15 @@ void CommandRecorder::dispatch(const Pipeline& p, std::span<const Binding> bindi
     std::string which = "binding " + std::to_string(i);
     if (!r.buffer) fail(which + " is an empty buffer");
     if (r.size == 0) fail(which + " is an empty (0-byte) range");
+    const bool texel = i < p.binding_kinds.size() && p.binding_kinds[i] == BindingKind::UniformTexelBuffer;
+    if (texel != (bindings[i].texel_format != VK_FORMAT_UNDEFINED))
+      fail(which + (texel ? " is a uniform texel buffer (samplerBuffer) in the shader; bind it with host::texels(range, format)"
+                          : " is a storage buffer in the shader but was bound as texels (format " +
+                                std::to_string(bindings[i].texel_format) + ")"));
+    if (texel) {
+      detail::check_texels(bindings[i], which, lim, fail);
+      continue;
+    }
     if (r.size > lim.max_storage_range)
       fail(which + " spans " + std::to_string(r.size) + " bytes, more than the device's maxStorageBufferRange of " +
            std::to_string(lim.max_storage_range) + " bytes; bind it in slices (BufferRange::slice)");
@@ -166,16 +203,24 @@ void CommandRecorder::dispatch(const Pipeline& p, std::span<const Binding> bindi
   }
   if (!bindings.empty()) {
     std::vector<VkDescriptorBufferInfo> infos(bindings.size());
+    std::vector<VkBufferView> views(bindings.size(), VK_NULL_HANDLE);
     std::vector<VkWriteDescriptorSet> writes(bindings.size());
     VkDescriptorSet set = s.cs->push_descriptor ? VK_NULL_HANDLE : s.allocate_set(p.set_layout);
     for (std::size_t i = 0; i < bindings.size(); ++i) {
-      infos[i] = {bindings[i].range.buffer, bindings[i].range.offset, bindings[i].range.size};
+      const BufferRange& r = bindings[i].range;
       writes[i].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
       writes[i].dstSet = set;
       writes[i].dstBinding = static_cast<std::uint32_t>(i);
       writes[i].descriptorCount = 1;
-      writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-      writes[i].pBufferInfo = &infos[i];
+      if (bindings[i].texel_format != VK_FORMAT_UNDEFINED) {
+        views[i] = s.cs->allocator->texel_view(r, bindings[i].texel_format);
+        writes[i].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+        writes[i].pTexelBufferView = &views[i];
+      } else {
+        infos[i] = {r.buffer, r.offset, r.size};
+        writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        writes[i].pBufferInfo = &infos[i];
+      }
     }
     if (s.cs->push_descriptor) {
       s.cs->cmd_push_descriptor_set(s.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0, static_cast<std::uint32_t>(writes.size()),

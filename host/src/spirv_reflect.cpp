@@ -18,6 +18,8 @@ enum : std::uint32_t {
   OpTypeFloat = 22,
   OpTypeVector = 23,
   OpTypeMatrix = 24,
+  OpTypeImage = 25,
+  OpTypeSampledImage = 27,
   OpTypeArray = 28,
   OpTypeStruct = 30,
   OpTypePointer = 32,
@@ -44,6 +46,7 @@ enum : std::uint32_t {
   ExecutionModeLocalSize = 17,
   ExecutionModeLocalSizeId = 38,
   StorageClassPushConstant = 9,
+  DimBuffer = 5,
 };
 
 struct Type {
@@ -64,6 +67,7 @@ ShaderReflection reflect_spirv(std::span<const std::uint32_t> words, std::string
   std::unordered_map<std::uint32_t, std::map<std::uint32_t, std::uint32_t>> member_offsets;  // struct -> member -> offset
   std::uint32_t workgroup_size_id = 0;
   std::vector<std::uint32_t> push_variables;
+  std::unordered_map<std::uint32_t, std::uint32_t> variable_types;  // variable id -> pointer type id
   ShaderReflection r;
   std::uint32_t local_size_ids[3] = {0, 0, 0};
 
@@ -99,6 +103,8 @@ ShaderReflection reflect_spirv(std::span<const std::uint32_t> words, std::string
       case OpTypeArray:
       case OpTypeStruct:
       case OpTypePointer:
+      case OpTypeImage:
+      case OpTypeSampledImage:
         if (count >= 2) types[w[1]] = Type{op, std::vector<std::uint32_t>(w + 2, w + count)};
         break;
       case OpConstant:
@@ -117,6 +123,7 @@ ShaderReflection reflect_spirv(std::span<const std::uint32_t> words, std::string
         break;
       case OpVariable:
         if (count >= 4 && w[3] == StorageClassPushConstant) push_variables.push_back(w[1]);
+        if (count >= 4) variable_types[w[2]] = w[1];
         break;
       default:
         break;
@@ -124,12 +131,31 @@ ShaderReflection reflect_spirv(std::span<const std::uint32_t> words, std::string
     i += count;
   }
 
+  // Descriptor kind of a bound variable: a buffer-dimension image that is sampled (samplerBuffer,
+  // possibly wrapped in a sampled-image type) is a uniform texel buffer; blocks are storage buffers.
+  auto kind_of = [&](std::uint32_t var, std::uint32_t binding) {
+    auto vt = variable_types.find(var);
+    auto ptr = vt == variable_types.end() ? types.end() : types.find(vt->second);
+    if (ptr == types.end() || ptr->second.op != OpTypePointer || ptr->second.operands.size() < 2)
+      return BindingKind::StorageBuffer;
+    auto t = types.find(ptr->second.operands[1]);
+    if (t != types.end() && t->second.op == OpTypeSampledImage && !t->second.operands.empty())
+      t = types.find(t->second.operands[0]);
+    if (t == types.end() || t->second.op != OpTypeImage) return BindingKind::StorageBuffer;
+    const auto& o = t->second.operands;  // sampled type, Dim, Depth, Arrayed, MS, Sampled, Format
+    if (o.size() >= 6 && o[1] == DimBuffer && o[5] == 1) return BindingKind::UniformTexelBuffer;
+    throw bad("binding " + std::to_string(binding) + " is an image type the runtime does not bind (only storage buffers and samplerBuffer)");
+  };
+  std::map<std::uint32_t, BindingKind> kinds;
   for (const auto& [id, binding] : bindings) {
     auto set = sets.find(id);
     if (set != sets.end() && set->second != 0)
       throw bad("uses descriptor set " + std::to_string(set->second) + "; the runtime binds set 0 only");
     if (binding + 1 > r.binding_count) r.binding_count = binding + 1;
+    kinds[binding] = kind_of(id, binding);
   }
+  r.binding_kinds.assign(r.binding_count, BindingKind::StorageBuffer);  // unused numbers stay storage buffers
+  for (const auto& [binding, kind] : kinds) r.binding_kinds[binding] = kind;
   for (const auto& [id, spec_id] : spec_ids) {
     auto c = constants.find(id);
     r.spec_defaults[spec_id] = c == constants.end() ? 0 : c->second;

@@ -1,5 +1,5 @@
 // Internal: the few facts the runtime reads from a compute shader's SPIR-V, so callers never
-// restate them: storage-buffer bindings, push-constant block size, specialization constant ids
+// restate them: bindings (storage or uniform texel buffers), push-constant block size, specialization constant ids
 // and the workgroup size (which may itself be specialized).
 #pragma once
 
@@ -7,6 +7,7 @@
 #include <map>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "m2vk/host/pipeline.hpp"
 
@@ -14,6 +15,7 @@ namespace m2vk::host::detail {
 
 struct ShaderReflection {
   std::uint32_t binding_count = 0;  // highest binding in set 0, plus one
+  std::vector<BindingKind> binding_kinds;  // binding_count entries
   std::uint32_t push_constant_size = 0;  // 0 when the shader has no push-constant block
   std::map<std::uint32_t, std::uint32_t> spec_defaults;  // SpecId -> default bits
   std::uint32_t local_size[3] = {1, 1, 1};  // before specialization

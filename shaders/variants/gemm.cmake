@@ -16,3 +16,5 @@ foreach(e 0 1 2 3)
 endforeach()
 # FMA-peak yardstick of bench/gemm.
 m2vk_shader(NAME gemm_fma_peak SOURCE gemm_fma_peak.comp)
+# Texel-buffer probe for the host runtime's texel-binding tests (tests/host/test_texel.cpp).
+m2vk_shader(NAME gemm_texel_probe SOURCE gemm_texel_probe.comp)

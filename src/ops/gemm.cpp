@@ -14,8 +14,8 @@ namespace m2vk::ops {
 namespace {
 
 // Workgroup tiles of shaders/gemm.comp (LY*TM rows x LX*TN columns) and gemm_coopmat.comp.
-constexpr std::uint32_t kTileM = 64, kTileN = 64;
-constexpr std::uint32_t kGluTileM = 64, kGluTileN = 32;
+constexpr std::uint32_t kTileM = 128, kTileN = 64;
+constexpr std::uint32_t kGluTileM = 64, kGluTileN = 64;
 constexpr std::uint32_t kCoopTile = 64;
 
 std::string where(const char* arg) { return std::string("record_linear: ") + arg; }
@@ -76,9 +76,18 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
   const std::uint32_t p = w.in / w.nblocks, q = w.out / w.nblocks;
   const auto xa = detail::bind_view(ctx, x, b0, nbatch, r0, nrows, where("x"));
   const auto ca = detail::bind_view(ctx, out, b0, nbatch, r0, nrows, where("out"));
-  if (w.weight.size > ctx.limits().max_storage_range) {
+  const std::uint64_t wfloats = std::uint64_t(w.out) * p;
+  const bool coop = o.precision == Precision::FP16CoopMat;
+  if (coop && w.weight.size > ctx.limits().max_storage_range) {
     throw OpError(where("weight") + ": " + std::to_string(w.weight.size) + " bytes exceed maxStorageBufferRange");
   }
+  if (!coop && wfloats > ctx.limits().max_texel_elements) {
+    throw OpError(where("weight") + ": " + std::to_string(wfloats) + " floats exceed the device's maxTexelBufferElements of " +
+                  std::to_string(ctx.limits().max_texel_elements));
+  }
+  // fp32 kernel: W bound from an aligned start (its float offset in w_off); coopmat: whole range.
+  const auto wb = coop ? detail::BoundFloats{w.weight, 0, w.weight.offset % 16 == 0}
+                       : detail::bind_floats(ctx, w.weight, 0, wfloats, where("weight"));
 
   pc::GemmPC pc{};
   pc.M = nrows;
@@ -101,20 +110,25 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
     ra = detail::bind_view(ctx, *o.residual, b0, nbatch, r0, nrows, where("residual"));
     pc.r_off = ra->offset;
   }
+  pc.w_off = wb.offset;
 
   std::string variant;
   std::uint32_t tile_m = kTileM, tile_n = kTileN;
-  if (o.precision == Precision::FP16CoopMat) {
+  VkFormat a_fmt = VK_FORMAT_R32_SFLOAT, w_fmt = VK_FORMAT_R32_SFLOAT;
+  if (coop) {
     variant = "gemm_coopmat_e" + std::to_string(epi_code(o.epilogue));
     tile_m = tile_n = kCoopTile;
   } else {
-    // Load modes of gemm.comp (its header comment): vec4 weights when rows are 4-float aligned;
-    // vec4 activations along k (token-major x) or along m (channel-major x) when aligned.
-    const bool wvec = p % 4 == 0 && w.weight.offset % 16 == 0;
-    const bool a4 = wvec && xa.vec4_ok && xa.offset % 4 == 0 && pc.a_sb % 4 == 0;
+    // Load modes of gemm.comp (its header comment): vec4 texels of W when rows are 4-float
+    // aligned; vec4 texels of x along k (token-major x) or along m (channel-major x) when aligned
+    // and the binding is whole vec4s; else scalar (R32) texels.
+    const bool wvec = p % 4 == 0 && wb.vec4_ok && wb.offset % 4 == 0;
+    const bool a4 = wvec && xa.vec4_ok && xa.offset % 4 == 0 && pc.a_sb % 4 == 0 && xa.range.size % 16 == 0;
     int aload = 0;
     if (a4 && pc.a_sc == 1 && pc.a_sr % 4 == 0) aload = 1;
     else if (a4 && pc.a_sr == 1 && pc.a_sc % 4 == 0 && nrows % 4 == 0) aload = 2;
+    if (aload != 0) a_fmt = VK_FORMAT_R32G32B32A32_SFLOAT;
+    if (wvec) w_fmt = VK_FORMAT_R32G32B32A32_SFLOAT;
     const std::string suffix = "_a" + std::to_string(aload) + "_w" + (wvec ? "1" : "0");
     if (glu) {
       variant = "gemm_glu" + suffix;
@@ -138,13 +152,12 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
 
   const host::Pipeline& pipe = ctx.pipeline(variant);
   const host::BufferRange bias = w.bias ? *w.bias : w.weight;  // unused binding when no bias
+  const host::Binding ab = coop ? host::read(xa.range) : host::texels(xa.range, a_fmt);
+  const host::Binding wbind = coop ? host::read(wb.range) : host::texels(wb.range, w_fmt);
   if (ra) {
-    rec.dispatch(pipe, {host::read(xa.range), host::read(w.weight), host::read(bias), host::write(ca.range),
-                        host::read(ra->range)},
-                 pc, groups, variant);
+    rec.dispatch(pipe, {ab, wbind, host::read(bias), host::write(ca.range), host::read(ra->range)}, pc, groups, variant);
   } else {
-    rec.dispatch(pipe, {host::read(xa.range), host::read(w.weight), host::read(bias), host::write(ca.range)}, pc,
-                 groups, variant);
+    rec.dispatch(pipe, {ab, wbind, host::read(bias), host::write(ca.range)}, pc, groups, variant);
   }
 }
 
@@ -152,10 +165,15 @@ void record_checked(host::Context& ctx, host::CommandRecorder& rec, const Matrix
                     const MatrixView& out, const GemmOptions& o, bool glu) {
   std::vector<const MatrixView*> views{&x, &out};
   if (o.residual) views.push_back(&*o.residual);
-  detail::for_each_piece(ctx, views, x.batch, x.rows, "record_linear",
-                         [&](std::uint32_t b0, std::uint32_t nb, std::uint32_t r0, std::uint32_t nr) {
-                           record_piece(ctx, rec, x, w, out, o, b0, nb, r0, nr, glu);
-                         });
+  // The fp32 kernel reads x through a texel view: R32 in the worst case, so one view spans at
+  // most maxTexelBufferElements floats.
+  const std::uint64_t max_floats = o.precision == Precision::FP32 ? ctx.limits().max_texel_elements : 0;
+  detail::for_each_piece(
+      ctx, views, x.batch, x.rows, "record_linear",
+      [&](std::uint32_t b0, std::uint32_t nb, std::uint32_t r0, std::uint32_t nr) {
+        record_piece(ctx, rec, x, w, out, o, b0, nb, r0, nr, glu);
+      },
+      0, max_floats);
 }
 
 }  // namespace

@@ -21,8 +21,9 @@ BoundFloats bind_floats(const host::Context& ctx, const host::BufferRange& buf, 
   }
   // Binding offsets must be multiples of the device alignment and of 4 floats (16 bytes), so
   // that `first` keeps its vec4 alignment inside the binding.
-  const std::uint64_t align_bytes =
-      std::lcm<std::uint64_t>(std::max<std::uint64_t>(ctx.limits().storage_offset_alignment, 4), 16);
+  const std::uint64_t align_bytes = std::lcm<std::uint64_t>(
+      std::lcm<std::uint64_t>(std::max<std::uint64_t>(ctx.limits().storage_offset_alignment, 4), 16),
+      std::max<std::uint64_t>(ctx.limits().texel_offset_alignment, 4));
   const std::uint64_t abs_first = buf.offset + first * 4;  // bytes from the VkBuffer's start
   std::uint64_t base = abs_first / align_bytes * align_bytes;
   if (base < buf.offset) base = buf.offset;  // the caller's range starts unaligned: bind from it
@@ -73,10 +74,11 @@ void check_in_buffer(const MatrixView& v, std::string_view what) {
 void for_each_piece(const host::Context& ctx, const std::vector<const MatrixView*>& views, std::uint32_t batch,
                     std::uint32_t rows, std::string_view op,
                     const std::function<void(std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t)>& fn,
-                    std::uint64_t reserve_floats) {
+                    std::uint64_t reserve_floats, std::uint64_t max_floats) {
   if (batch == 0 || rows == 0) return;
   // Slack for aligning a binding's start down to the device alignment.
-  const std::uint64_t limit = max_binding_floats(ctx) - 256 - reserve_floats;
+  const std::uint64_t cap = max_floats ? std::min(max_floats, max_binding_floats(ctx)) : max_binding_floats(ctx);
+  const std::uint64_t limit = cap - 256 - reserve_floats;
   auto fits = [&](std::uint32_t nb, std::uint32_t nr) {
     for (const MatrixView* v : views)
       if (view_span(*v, nb, nr) > limit) return false;
@@ -89,8 +91,9 @@ void for_each_piece(const host::Context& ctx, const std::vector<const MatrixView
       while (bstep * 2 <= batch && fits(bstep * 2, rows)) bstep *= 2;
     } else {
       if (!fits(1, 1)) {
-        throw OpError(std::string(op) + ": one row of a view spans more than the device's maxStorageBufferRange (" +
-                      std::to_string(ctx.limits().max_storage_range) + " bytes); use a row-contiguous layout");
+        throw OpError(std::string(op) + ": one row of a view spans more than one binding may hold (" +
+                      std::to_string(cap * 4) + " bytes: maxStorageBufferRange" +
+                      (max_floats ? " or maxTexelBufferElements" : "") + "); use a row-contiguous layout");
       }
       std::uint32_t lo = 1, hi = rows;
       while (lo < hi) {

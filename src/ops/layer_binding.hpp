@@ -1,5 +1,6 @@
 // Internal helper of the layer ops: turns "floats [first, end) of a buffer range" into a
-// binding the device accepts (offset aligned to minStorageBufferOffsetAlignment, size within
+// binding the device accepts (offset aligned to minStorageBufferOffsetAlignment and to
+// minTexelBufferOffsetAlignment, so it also serves as a texel-buffer binding; size within
 // maxStorageBufferRange) plus the float offset of `first` inside that binding, which the
 // shaders receive as a push constant.
 #pragma once
@@ -38,11 +39,12 @@ namespace m2vk::ops::detail {
 // device's maxStorageBufferRange: whole batch entries first, then row chunks (multiples of 4
 // when possible). Calls fn(b0, nbatch, r0, nrows) for each piece in order. Throws OpError
 // naming `op` when a single row of some view is already too large. `reserve_floats`: extra
-// floats some binding needs beyond its piece (e.g. a halo of input rows).
+// floats some binding needs beyond its piece (e.g. a halo of input rows). `max_floats`: a
+// tighter per-binding limit than max_binding_floats() (e.g. maxTexelBufferElements); 0: none.
 void for_each_piece(const host::Context& ctx, const std::vector<const MatrixView*>& views, std::uint32_t batch,
                     std::uint32_t rows, std::string_view op,
                     const std::function<void(std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t)>& fn,
-                    std::uint64_t reserve_floats = 0);
+                    std::uint64_t reserve_floats = 0, std::uint64_t max_floats = 0);
 
 // Floats spanned by `nbatch` batch entries x `nrows` rows of a view, and the first of them.
 std::uint64_t view_span(const MatrixView& v, std::uint32_t nbatch, std::uint32_t nrows);

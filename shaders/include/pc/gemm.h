@@ -22,8 +22,9 @@
   X(uint, has_bias)                                                                       \
   X(uint, a_off) X(uint, a_sb) X(uint, a_sr) X(uint, a_sc)                                \
   X(uint, c_off) X(uint, c_sb) X(uint, c_sr) X(uint, c_sc)                                \
-  X(uint, r_off)        /* residual: same strides as C */
+  X(uint, r_off)        /* residual: same strides as C */                                \
+  X(uint, w_off)        /* float index of W[0][0] in its binding (fp32 kernel) */
 
-M2VK_DECLARE_PUSH_CONSTANTS(GemmPC, M2VK_PC_GEMM, 68)
+M2VK_DECLARE_PUSH_CONSTANTS(GemmPC, M2VK_PC_GEMM, 72)
 
 #endif  // M2VK_PC_GEMM_H

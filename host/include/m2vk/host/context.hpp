@@ -47,6 +47,8 @@ struct Limits {
   VkDeviceSize max_storage_range = 0;  // largest binding (maxStorageBufferRange)
   VkDeviceSize storage_offset_alignment = 0;  // binding offsets must be multiples of this
   VkDeviceSize max_allocation_size = 0;  // largest single buffer
+  VkDeviceSize max_texel_elements = 0;  // texels one texel-buffer binding may span (maxTexelBufferElements)
+  VkDeviceSize texel_offset_alignment = 0;  // texel-buffer binding offsets must be multiples of this
   std::uint32_t max_workgroup_count[3] = {0, 0, 0};
   std::uint32_t max_workgroup_size[3] = {0, 0, 0};
   std::uint32_t max_workgroup_invocations = 0;

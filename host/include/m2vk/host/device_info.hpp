@@ -35,6 +35,8 @@ struct DeviceInfo {
   std::uint64_t max_storage_buffer_range = 0;  // largest single storage-buffer binding, bytes
   std::uint64_t max_memory_allocation_size = 0;  // maxMemoryAllocationSize (maintenance3)
   std::uint64_t min_storage_buffer_offset_alignment = 0;
+  std::uint64_t max_texel_buffer_elements = 0;  // maxTexelBufferElements: texels one texel-buffer view may span
+  std::uint64_t min_texel_buffer_offset_alignment = 0;  // minTexelBufferOffsetAlignment, bytes
   std::uint32_t max_push_constants_size = 0;
   std::uint32_t max_workgroup_size[3] = {0, 0, 0};
   std::uint32_t max_workgroup_count[3] = {0, 0, 0};

@@ -23,6 +23,12 @@ struct SpecConstant {
 };
 using SpecConstants = std::vector<SpecConstant>;
 
+// What a binding of set 0 is in the shader (reflected from the SPIR-V).
+enum class BindingKind : std::uint8_t {
+  StorageBuffer,  // buffer block (std430 SSBO)
+  UniformTexelBuffer,  // GLSL samplerBuffer / usamplerBuffer: read-only, fetched with texelFetch
+};
+
 // A ready pipeline. Owned by the Context's registry: references stay valid for the Context's
 // lifetime.
 struct Pipeline {
@@ -31,7 +37,8 @@ struct Pipeline {
   VkPipeline pipeline = VK_NULL_HANDLE;
   VkPipelineLayout layout = VK_NULL_HANDLE;
   VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
-  std::uint32_t binding_count = 0;  // storage buffers at bindings 0..n-1 of set 0 (reflected)
+  std::uint32_t binding_count = 0;  // bindings 0..n-1 of set 0 (reflected)
+  std::vector<BindingKind> binding_kinds;  // binding_count entries (reflected)
   std::uint32_t push_constant_size = 0;  // bytes of the shader's push-constant block (reflected)
   std::uint32_t local_size[3] = {1, 1, 1};  // workgroup size after specialization (reflected)
 };

@@ -27,12 +27,20 @@ class Context;
 
 enum class Access { Read, Write, ReadWrite };
 
-// A storage-buffer binding and how the shader uses it (drives the automatic barriers).
+// A binding and how the shader uses it (drives the automatic barriers). Storage buffers leave
+// texel_format undefined; uniform texel buffers (samplerBuffer) give the format the shader reads
+// the range as, e.g. VK_FORMAT_R32G32B32A32_SFLOAT (one vec4 per texel): use host::texels().
 struct Binding {
   BufferRange range;
   Access access = Access::ReadWrite;
+  VkFormat texel_format = VK_FORMAT_UNDEFINED;
 };
 inline Binding read(const BufferRange& r) { return {r, Access::Read}; }
+// A read-only uniform texel buffer: the runtime creates (and caches) the VkBufferView.
+inline Binding texels(const BufferRange& r, VkFormat format) { return {r, Access::Read, format}; }
+// Bytes per texel of the formats texel bindings accept (R32_SFLOAT, R32_UINT, R32G32_SFLOAT,
+// R32G32B32A32_SFLOAT, R32G32B32A32_UINT); 0 for any other format.
+std::uint32_t texel_size(VkFormat format);
 inline Binding write(const BufferRange& r) { return {r, Access::Write}; }
 inline Binding read_write(const BufferRange& r) { return {r, Access::ReadWrite}; }
 
@@ -80,8 +88,10 @@ class CommandRecorder {
 
   // Records one dispatch. `bindings` fill bindings 0..n-1 (their count must match the shader);
   // `push` holds the push-constant bytes (size must match the shader's block). Throws HostError
-  // for a binding larger than maxStorageBufferRange, a misaligned offset, a count mismatch or a
-  // group count over the device limit, each naming `name` and the sizes.
+  // for a binding larger than maxStorageBufferRange, a misaligned offset, a count mismatch, a
+  // binding whose kind (storage vs texel buffer) differs from the shader's, a texel range that is
+  // not whole texels or exceeds maxTexelBufferElements, or a group count over the device limit,
+  // each naming `name` and the sizes.
   void dispatch(const Pipeline& pipeline, std::span<const Binding> bindings, std::span<const std::byte> push,
                 Groups groups, std::string_view name = {});
   void dispatch(const Pipeline& pipeline, std::initializer_list<Binding> bindings, std::span<const std::byte> push,
