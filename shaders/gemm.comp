@@ -15,12 +15,19 @@
 //   W_VEC4  1: weight rows read as vec4 texels (K % 4 == 0); 0: scalar texels (any K)
 //   EPI     0: bias only; 1: GELU; 2: tanh; 3: + residual R (same layout as C)
 //   GLU     1: out[m, j] = GELU(gate) * value with gate = column j, value = column j + glu_half
+//   C4      1: C (and R) written/read as vec4 along n: each invocation owns TN contiguous
+//              columns, and the host guarantees c_sc == 1, 4-aligned offsets and strides and a
+//              segment width % 4 == 0 (a store is ~100 cycles per lane here whatever its width,
+//              so TM*TN scalar stores cost up to a third of a K = 192 GEMM)
 #extension GL_EXT_control_flow_attributes : require
 #include "activations.glsl"
 #include "pc/gemm.h"
 
 #ifndef GLU
 #define GLU 0
+#endif
+#ifndef C4
+#define C4 0
 #endif
 // Tile per invocation (the host's kTileM/kTileN follow). With texel fetches 16 x 8 measured
 // ~1.3x faster than 8 x 8 on lavapipe; 16 x 16 and 32 x 8 spill and compile >1 s per variant.
@@ -42,12 +49,16 @@ layout(local_size_x = LX, local_size_y = LY) in;
 layout(binding = 0) uniform samplerBuffer a;
 layout(binding = 1) uniform samplerBuffer w;
 layout(std430, binding = 2) readonly buffer BiasBuf { float bias[]; };
-#if EPI == 1 || EPI == 2
+#if C4
+layout(std430, binding = 3) writeonly buffer CBuf { vec4 c4[]; };
+#elif EPI == 1 || EPI == 2
 layout(std430, binding = 3) buffer CBuf { float c[]; };  // read back by the activation loop
 #else
 layout(std430, binding = 3) writeonly buffer CBuf { float c[]; };
 #endif
-#if EPI == 3
+#if EPI == 3 && C4
+layout(std430, binding = 4) readonly buffer RBuf { vec4 r4[]; };
+#elif EPI == 3
 layout(std430, binding = 4) readonly buffer RBuf { float r[]; };
 #endif
 M2VK_PUSH_CONSTANT_BLOCK(GemmPC, M2VK_PC_GEMM)
@@ -112,10 +123,10 @@ void main() {
   batch = gl_WorkGroupID.z;
   rows_base = gl_WorkGroupID.y * BM + ty * TM;
 
-  // Output columns of this invocation: tx + LX * j inside the tile (interleaved so the lanes of
-  // a subgroup cover neighbouring columns).
+  // Output columns of this invocation: TN contiguous ones (so C4 stores whole vec4s; texel
+  // gathers of W rows cost the same whether the lanes' rows are neighbours or not).
   uint col_in_seg[TN];
-  for (uint j = 0; j < TN; j++) col_in_seg[j] = tile * BN + tx + LX * j;
+  for (uint j = 0; j < TN; j++) col_in_seg[j] = tile * BN + tx * TN + j;
   uint seg_first = seg * pc.seg_width;
 
 #if GLU
@@ -148,19 +159,29 @@ void main() {
         accv[i][j] = dot4(avv[i], bv[j], accv[i][j]);
       }
   }
+  // Bias loaded once per column, not once per output.
+  float bg_[TN], bv_[TN];
+  for (uint j = 0; j < TN; j++) {
+    bg_[j] = pc.has_bias != 0 ? bias[grow[j]] : 0.0;
+    bv_[j] = pc.has_bias != 0 ? bias[vrow[j]] : 0.0;
+  }
   for (uint i = 0; i < TM; i++) {
     uint row = rows_base + i;
     if (row >= pc.M) break;
+#if C4
+    for (uint q = 0; q < TN / 4; q++) {
+      if (col_in_seg[4 * q] >= pc.seg_width) continue;
+      vec4 o;
+      for (uint e = 0; e < 4; e++) o[e] = m2vk_gelu(accg[i][4 * q + e] + bg_[4 * q + e]) * (accv[i][4 * q + e] + bv_[4 * q + e]);
+      c4[(pc.c_off + batch * pc.c_sb + row * pc.c_sr + seg_first + col_in_seg[4 * q]) / 4] = o;
+    }
+#else
     for (uint j = 0; j < TN; j++) {
       if (col_in_seg[j] >= pc.seg_width) continue;
-      float g = accg[i][j], v = accv[i][j];
-      if (pc.has_bias != 0) {
-        g += bias[grow[j]];
-        v += bias[vrow[j]];
-      }
       uint col = seg_first + col_in_seg[j];
-      c[pc.c_off + batch * pc.c_sb + row * pc.c_sr + col * pc.c_sc] = m2vk_gelu(g) * v;
+      c[pc.c_off + batch * pc.c_sb + row * pc.c_sr + col * pc.c_sc] = m2vk_gelu(accg[i][j] + bg_[j]) * (accv[i][j] + bv_[j]);
     }
+#endif
   }
 #else
   uint blk = seg;  // one segment per block
@@ -176,25 +197,39 @@ void main() {
     for (uint i = 0; i < TM; i++)
       for (uint j = 0; j < TN; j++) acc[i][j] = dot4(av[i], bv[j], acc[i][j]);
   }
+  float bcol[TN];  // bias loaded once per column, not once per output
+  for (uint j = 0; j < TN; j++) bcol[j] = pc.has_bias != 0 ? bias[wrow[j]] : 0.0;
   for (uint i = 0; i < TM; i++) {
     uint row = rows_base + i;
     if (row >= pc.M) break;
+#if C4
+    for (uint q = 0; q < TN / 4; q++) {
+      if (col_in_seg[4 * q] >= pc.N) continue;
+      vec4 x = vec4(acc[i][4 * q], acc[i][4 * q + 1], acc[i][4 * q + 2], acc[i][4 * q + 3]) +
+               vec4(bcol[4 * q], bcol[4 * q + 1], bcol[4 * q + 2], bcol[4 * q + 3]);
+      uint off = batch * pc.c_sb + row * pc.c_sr + wrow[4 * q];
+#if EPI == 3
+      x += r4[(pc.r_off + off) / 4];
+#endif
+      c4[(pc.c_off + off) / 4] = x;
+    }
+#else
     for (uint j = 0; j < TN; j++) {
       if (col_in_seg[j] >= pc.N) continue;
-      float x = acc[i][j];
-      if (pc.has_bias != 0) x += bias[wrow[j]];
+      float x = acc[i][j] + bcol[j];
       uint idx = pc.c_off + batch * pc.c_sb + row * pc.c_sr + wrow[j] * pc.c_sc;
 #if EPI == 3
       x += r[pc.r_off + batch * pc.c_sb + row * pc.c_sr + wrow[j] * pc.c_sc];
 #endif
       c[idx] = x;
     }
+#endif
   }
 #if EPI == 1 || EPI == 2
   // The activation runs in a loop that is not unrolled, over the values just stored: inlined
   // TM*TN times it made llvmpipe's compile several times slower for no measurable speed.
   [[dont_unroll]] for (uint e = 0; e < TM * TN; e++) {
-    uint row = rows_base + e / TN, n = col_in_seg[0] + LX * (e % TN);
+    uint row = rows_base + e / TN, n = col_in_seg[0] + e % TN;
     if (row >= pc.M || n >= pc.N) continue;
     uint idx = pc.c_off + batch * pc.c_sb + row * pc.c_sr + (blk * pc.N + n) * pc.c_sc;
 #if EPI == 1

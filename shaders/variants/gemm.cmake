@@ -9,6 +9,14 @@ foreach(mode "0;0" "0;1" "1;1" "2;1")
   endforeach()
   m2vk_shader(NAME gemm_glu_a${a}_w${w} SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=${w} EPI=0 GLU=1)
 endforeach()
+# vec4 stores of C (C4, row-contiguous aligned output) for the model's hot paths: vec4 loads,
+# bias / residual / GLU epilogues (GELU and tanh keep scalar stores: only small layers use them).
+foreach(a 1 2)
+  foreach(e 0 3)
+    m2vk_shader(NAME gemm_a${a}_w1_e${e}_c4 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=${e} C4=1)
+  endforeach()
+  m2vk_shader(NAME gemm_glu_a${a}_w1_c4 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=0 GLU=1 C4=1)
+endforeach()
 # Cooperative-matrix GEMM (fp16 inputs, fp32 accumulation). Compiled at build time so the
 # kernel stays valid SPIR-V; run only where resolve_precision() allows (gemm_precision.hpp).
 foreach(e 0 1 2 3)

@@ -130,6 +130,13 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
     if (aload != 0) a_fmt = VK_FORMAT_R32G32B32A32_SFLOAT;
     if (wvec) w_fmt = VK_FORMAT_R32G32B32A32_SFLOAT;
     const std::string suffix = "_a" + std::to_string(aload) + "_w" + (wvec ? "1" : "0");
+    // vec4 stores of C (and residual reads): row-contiguous, 16-byte aligned output whose
+    // segments (blocks; GLU halves) are whole vec4s.
+    const std::uint32_t seg = glu ? (w.nblocks == 1 ? w.out / 2 : q) : q;
+    const bool c4 = aload != 0 && wvec && pc.c_sc == 1 && ca.vec4_ok && pc.c_off % 4 == 0 && pc.c_sr % 4 == 0 &&
+                    pc.c_sb % 4 == 0 && seg % 4 == 0 && (!glu || pc.glu_half % 4 == 0) &&
+                    (o.epilogue == Epilogue::None || o.epilogue == Epilogue::AddResidual || glu) &&
+                    (!ra || (ra->vec4_ok && pc.r_off % 4 == 0));
     if (glu) {
       variant = "gemm_glu" + suffix;
       tile_m = kGluTileM;
@@ -137,6 +144,7 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
     } else {
       variant = "gemm" + suffix + "_e" + std::to_string(epi_code(o.epilogue));
     }
+    if (c4) variant += "_c4";
   }
 
   // Column segments: one per block; the fused GLU cuts its I outputs at block boundaries.
