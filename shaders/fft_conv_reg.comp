@@ -12,8 +12,11 @@
 //   2. subgroup g takes k1 = J g + j (j < J = A / R): lane l loads n2 = S p + l, p < R; DFT_R over p
 //      in registers (-> q), twiddle W_B^(l q), DFT_S across lanes (-> s, lane l holds
 //      s = bitrev(l)): register (j, q) of lane l now holds Z[k], k = k1 + A (q + R bitrev(l)).
-// Shared memory holds vec4 = two complex values, k1 and k1 + 1 (J is even, so a subgroup owns
-// both): each exchange is half as many (per-lane looped) accesses as with vec2.
+// Shared memory holds vec4 = two complex values, k1 and k1 + 1 (a subgroup owns both): each
+// exchange is half as many (per-lane looped) accesses as with vec2. FFT_P = 2 phases: the row
+// (N/2 = 8192 complex, 64 KiB) stays in registers and each exchange goes through half-size
+// shared memory twice (the k1 halves; for the pairing, the bins k < M/2 and k >= M/2, which a
+// lane holds all of one or all of the other); subgroup g owns k1 = h A/P + (J/P) g + jj.
 // The spectrum product stays in that permuted order; the half-length real trick needs Z[M-k],
 // read back through shared memory. Z'[k] of the inverse packing (fft_r2c.glsl) is linear in
 // Z[k] and conj Z[M-k]: Z'[k] = alpha[k] Z[k] + beta[k] conj Z[M-k], with S = K^[k] / N,
@@ -32,11 +35,12 @@
 #include "fft_reg.glsl"
 
 const uint R = FFT_R, A = FFT_A, J = FFT_A / FFT_R, S = FFT_S, B = FFT_R * FFT_S, M = FFT_A * B;
+const uint P = FFT_P, AP = FFT_A / FFT_P, JP = J / FFT_P;  // per phase: k1 values, jobs per subgroup
 
 layout(local_size_x = FFT_R * 8) in;
 
-// [k1 / 2][n2] during the FFTs, [k / 2] (natural order) for the real-FFT pairing
-shared vec4 sh[M / 2u];
+// phase h: [(k1 - h A/P) / 2][n2] during the FFTs; [(k - h' M/2) / 2] for the real-FFT pairing
+shared vec4 sh[M / (2u * FFT_P)];
 
 M2VK_DEFINE_REG_DFT(dft_a, FFT_A, FFT_ALOG)
 M2VK_DEFINE_REG_DFT(dft_r, FFT_R, FFT_RLOG)
@@ -44,6 +48,9 @@ M2VK_DEFINE_TWIDDLES(twiddles_a, FFT_A)
 M2VK_DEFINE_TWIDDLES(twiddles_r, FFT_R)
 M2VK_DEFINE_LANE_DIF(lane_dif, FFT_R)
 M2VK_DEFINE_LANE_DIT(lane_dit, FFT_R)
+
+// k1 of job j (j = h JP + jj) of subgroup g
+uint job_k1(uint g, uint j) { return (j / JP) * AP + JP * g + j % JP; }
 
 void main() {
   uint i = gl_LocalInvocationIndex;
@@ -60,61 +67,84 @@ void main() {
 #endif
   dft_a(va, -1.0);
   twiddles_a(w, -1.0, 0u, i, M);
-  [[unroll]] for (uint k1 = 0u; k1 < A; k1 += 2u)
-    sh[(k1 / 2u) * B + i] = vec4(k1 == 0u ? va[0] : cmul(va[k1], w[k1]), cmul(va[k1 + 1u], w[k1 + 1u]));
-  barrier();
+  [[unroll]] for (uint k1 = 1u; k1 < A; ++k1) va[k1] = cmul(va[k1], w[k1]);
 
-  // 2. rows k1 = J g + j across the subgroup; z[j R + q] = Z[k1 + A (q + R sl)]
+  // 2. rows k1 of this subgroup's jobs; z[j R + q] = Z[k1 + A (q + R sl)]
   vec2 z[A];
   twiddles_r(wr, -1.0, 0u, l, B);
-  [[unroll]] for (uint j = 0u; j < J; j += 2u) {
-    uint k1 = J * g + j;
-    vec2 v0[R], v1[R];
-    [[unroll]] for (uint p = 0u; p < R; ++p) {
-      vec4 t = sh[(k1 / 2u) * B + S * p + l];
-      v0[p] = t.xy;
-      v1[p] = t.zw;
-    }
-    dft_r(v0, -1.0);
-    dft_r(v1, -1.0);
-    [[unroll]] for (uint q = 1u; q < R; ++q) {
-      v0[q] = cmul(v0[q], wr[q]);
-      v1[q] = cmul(v1[q], wr[q]);
-    }
-    lane_dif(v0, l, -1.0);
-    lane_dif(v1, l, -1.0);
-    [[unroll]] for (uint q = 0u; q < R; ++q) {
-      z[j * R + q] = v0[q];
-      z[(j + 1u) * R + q] = v1[q];
+  [[unroll]] for (uint h = 0u; h < P; ++h) {
+    if (h > 0u) barrier();  // the previous phase's reads are done
+    [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) sh[(k1 / 2u) * B + i] = vec4(va[h * AP + k1], va[h * AP + k1 + 1u]);
+    barrier();
+    [[unroll]] for (uint jj = 0u; jj < JP; jj += 2u) {
+      uint j = h * JP + jj;
+      vec2 v0[R], v1[R];
+      [[unroll]] for (uint p = 0u; p < R; ++p) {
+        vec4 t = sh[((JP * g + jj) / 2u) * B + S * p + l];
+        v0[p] = t.xy;
+        v1[p] = t.zw;
+      }
+      dft_r(v0, -1.0);
+      dft_r(v1, -1.0);
+      [[unroll]] for (uint q = 1u; q < R; ++q) {
+        v0[q] = cmul(v0[q], wr[q]);
+        v1[q] = cmul(v1[q], wr[q]);
+      }
+      lane_dif(v0, l, -1.0);
+      lane_dif(v1, l, -1.0);
+      [[unroll]] for (uint q = 0u; q < R; ++q) {
+        z[j * R + q] = v0[q];
+        z[(j + 1u) * R + q] = v1[q];
+      }
     }
   }
-  barrier();
-  [[unroll]] for (uint j = 0u; j < J; j += 2u)
-    [[unroll]] for (uint q = 0u; q < R; ++q)
-      sh[(J * g + j + A * (q + R * sl)) / 2u] = vec4(z[j * R + q], z[(j + 1u) * R + q]);
-  barrier();
+
+  // the real-FFT pairing needs Z[M - k]; k has the parity of j (A and JP are even), and with
+  // P = 2 a lane holds only bins k < M/2 (sl < S/2) or only k >= M/2, partners in the other half
+  vec2 zp[A];
+  bool upper = sl >= S / 2u;
+  [[unroll]] for (uint h = 0u; h < P; ++h) {
+    barrier();
+    bool writer = P == 1u || upper == (h == 0u);
+    if (writer) {
+      [[unroll]] for (uint j = 0u; j < J; j += 2u)
+        [[unroll]] for (uint q = 0u; q < R; ++q) {
+          uint k = job_k1(g, j) + A * (q + R * sl);
+          sh[(k % (M / P)) / 2u] = vec4(z[j * R + q], z[(j + 1u) * R + q]);
+        }
+    }
+    barrier();
+    if (!writer || P == 1u) {
+      [[unroll]] for (uint j = 0u; j < J; ++j)
+        [[unroll]] for (uint q = 0u; q < R; ++q) {
+          uint k = job_k1(g, j) + A * (q + R * sl);
+          uint kp = (M - k) & (M - 1u);
+          vec4 t = P == 1u || kp != k ? sh[(kp % (M / P)) / 2u] : vec4(z[j * R + q], z[j * R + q]);
+          zp[j * R + q] = (j & 1u) == 0u ? t.xy : t.zw;
+        }
+    }
+  }
 
   // spectrum product (kernel mode: the spectrum itself), bins in register order
   uint spec = pc.spec_off + g_chan * M;
   [[unroll]] for (uint j = 0u; j < J; ++j) {
     [[unroll]] for (uint q = 0u; q < R; ++q) {
-      uint k = J * g + j + A * (q + R * sl);
+      uint k = job_k1(g, j) + A * (q + R * sl);
       vec2 zk = z[j * R + q];
-      uint kp = (M - k) & (M - 1u);  // even k: kp even, slot .xy; odd k: kp odd, slot .zw
-      vec2 zp = (j & 1u) == 0u ? sh[kp / 2u].xy : sh[kp / 2u].zw;
 #ifdef FFT_SPECTRUM_MODE
       vec2 wk = twiddle(-1.0, k, pc.n);
-      vec4 v = r2c_pair(zk, zp, wk) / float(pc.n);
+      vec4 v = r2c_pair(zk, zp[j * R + q], wk) / float(pc.n);
       vec2 s = v.xy, t = cconj(v.zw), dst = s - t;
       spec_data[spec + k] = vec4(s + t + dst * wk.y, cmul_i(dst * wk.x));
 #else
       vec4 ab = spec_data[spec + k];
-      z[j * R + q] = cmul(ab.xy, zk) + cmul(ab.zw, cconj(zp));
+      z[j * R + q] = cmul(ab.xy, zk) + cmul(ab.zw, cconj(zp[j * R + q]));
 #endif
     }
   }
 #ifndef FFT_SPECTRUM_MODE
-  // inverse of step 2: DIT across lanes (-> a = l), twiddle, DFT_R (-> b): n2 = l + S b
+  // inverse of step 2: DIT across lanes (-> a = l), twiddle, DFT_R (-> b): n2 = l + S b,
+  // then W_M^(+n2 k1)
   twiddles_r(wr, 1.0, 0u, l, B);
   [[unroll]] for (uint j = 0u; j < J; ++j) {
     vec2 v[R];
@@ -122,22 +152,25 @@ void main() {
     lane_dit(v, l, 1.0);
     [[unroll]] for (uint q = 1u; q < R; ++q) v[q] = cmul(v[q], wr[q]);
     dft_r(v, 1.0);
-    // twiddle W_M^(+n2 k1), n2 = l + S b
-    uint k1 = J * g + j;
+    uint k1 = job_k1(g, j);
     vec2 wt[R];
     twiddles_r(wt, 1.0, l * k1, S * k1, M);
     [[unroll]] for (uint b = 0u; b < R; ++b) z[j * R + b] = cmul(v[b], wt[b]);
   }
-  barrier();  // every partner read above is done before shared memory is overwritten
-  [[unroll]] for (uint j = 0u; j < J; j += 2u)
-    [[unroll]] for (uint b = 0u; b < R; ++b)
-      sh[((J * g + j) / 2u) * B + l + S * b] = vec4(z[j * R + b], z[(j + 1u) * R + b]);
-  barrier();
-  // inverse of step 1: column n2 = i, DFT_A over k1 (-> n1): point m = i + B n1
-  [[unroll]] for (uint k1 = 0u; k1 < A; k1 += 2u) {
-    vec4 t = sh[(k1 / 2u) * B + i];
-    va[k1] = t.xy;
-    va[k1 + 1u] = t.zw;
+  // inverse of step 1, phase by phase: column n2 = i gathers k1 of half h
+  [[unroll]] for (uint h = 0u; h < P; ++h) {
+    barrier();  // the previous reads of shared memory are done
+    [[unroll]] for (uint jj = 0u; jj < JP; jj += 2u) {
+      uint j = h * JP + jj;
+      [[unroll]] for (uint b = 0u; b < R; ++b)
+        sh[((JP * g + jj) / 2u) * B + l + S * b] = vec4(z[j * R + b], z[(j + 1u) * R + b]);
+    }
+    barrier();
+    [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
+      vec4 t = sh[(k1 / 2u) * B + i];
+      va[h * AP + k1] = t.xy;
+      va[h * AP + k1 + 1u] = t.zw;
+    }
   }
   dft_a(va, 1.0);
   float dgain = (pc.flags & M2VK_FFT_HAS_D) != 0u ? d_data[g_chan] : 0.0;

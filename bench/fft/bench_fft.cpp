@@ -10,7 +10,12 @@
 // on a fresh context without a pipeline cache (our variants; VkFFT: its plan, glslang included).
 //
 //   m2vk_bench_fft [--len 512,2048,8192,32768] [--batch 1,8] [--channels 768] [--reps 5]
-//                  [--skip B:L,...] [--no-vkfft] [--json out.json] [--device SPEC]
+//                  [--skip B:L,...] [--no-vkfft] [--shared-kernels] [--json out.json] [--device SPEC]
+// --shared-kernels: our shared-memory kernels even where the register/subgroup kernel applies
+// (FftConvOptions::register_kernel = false), for before/after comparisons in one run.
+// "first ms" = our spectrum + first conv call on the timing context: on lavapipe that is where
+// llvmpipe JIT-compiles the shaders (at first dispatch, not at pipeline creation), unless Mesa's
+// on-disk shader cache already holds them (MESA_SHADER_CACHE_DISABLE=true for a cold figure).
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -58,6 +63,7 @@ struct Options {
   int reps = 5;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> skip = {{8, 32768}};
   bool vkfft = true;
+  bool register_kernel = true;
   std::string json, device;
 };
 
@@ -93,6 +99,7 @@ double creation_ms(const Options& o, ops::FftBackend backend, std::uint32_t n) {
   auto ctx = host::Context::create(co);
   ops::FftConvOptions fo;
   fo.backend = backend;
+  fo.register_kernel = o.register_kernel;
   ops::FftConv op(*ctx, fo);
   auto t0 = Clock::now();
   op.warm_up(n);
@@ -114,6 +121,7 @@ int main(int argc, char** argv) try {
     else if (a == "--channels") o.channels = static_cast<std::uint32_t>(std::stoul(next()));
     else if (a == "--reps") o.reps = std::stoi(next());
     else if (a == "--no-vkfft") o.vkfft = false;
+    else if (a == "--shared-kernels") o.register_kernel = false;
     else if (a == "--json") o.json = next();
     else if (a == "--device") o.device = next();
     else if (a == "--skip") {
@@ -127,7 +135,7 @@ int main(int argc, char** argv) try {
       }
     } else {
       std::cerr << "usage: m2vk_bench_fft [--len L,..] [--batch B,..] [--channels C] [--reps N] [--skip B:L,..] "
-                   "[--no-vkfft] [--json FILE] [--device SPEC]\n";
+                   "[--no-vkfft] [--shared-kernels] [--json FILE] [--device SPEC]\n";
       return a == "--help" ? 0 : 2;
     }
   }
@@ -147,8 +155,8 @@ int main(int argc, char** argv) try {
   out["rows"] = nlohmann::json::array();
 
   std::printf("device: %s (%s %s)\n", dev.name.c_str(), dev.driver_name.c_str(), dev.driver_info.c_str());
-  std::printf("%6s %2s %6s | %9s %7s %6s | %9s %7s | %8s %7s | %7s | %9s %9s\n", "L", "B", "N", "ours ms", "GB/s",
-              "copy%", "vkfft ms", "GB/s", "copy ms", "GB/s", "speedup", "pipe ms", "vkplan ms");
+  std::printf("%6s %2s %6s | %9s %7s %6s | %9s %7s | %8s %7s | %7s | %9s %9s %9s\n", "L", "B", "N", "ours ms", "GB/s",
+              "copy%", "vkfft ms", "GB/s", "copy ms", "GB/s", "speedup", "pipe ms", "vkplan ms", "first ms");
 
   const std::uint32_t C = o.channels;
   for (std::uint32_t L : o.lens) {
@@ -174,8 +182,10 @@ int main(int argc, char** argv) try {
       auto run_backend = [&](ops::FftBackend backend) {
         ops::FftConvOptions fo;
         fo.backend = backend;
+        fo.register_kernel = o.register_kernel;
         ops::FftConv op(*ctx, fo);
         std::shared_ptr<const ops::FilterSpectrum> spec;
+        auto t_first = Clock::now();
         {
           auto rec = ctx->record();
           spec = op.spectrum(rec, "bench", {kf, kr.range(), C, L, 0});
@@ -189,12 +199,16 @@ int main(int argc, char** argv) try {
         a.out = ops::FftTensor::channel_major(y, C, L);
         a.d = d.range();
         a.spectrum = spec.get();
-        return time_runs(o.reps, [&] {
+        auto once = [&] {
           auto rec = ctx->record();
           op.record(rec, a);
           rec.submit_and_wait();
-        });
+        };
+        once();
+        if (backend == ops::FftBackend::Ours) first_ours = ms_since(t_first);
+        return time_runs(o.reps, once);
       };
+      double first_ours = 0;
       double ours = run_backend(ops::FftBackend::Ours);
       double vk = 0;
       bool vk_ok = o.vkfft;
@@ -212,13 +226,14 @@ int main(int argc, char** argv) try {
         rec.submit_and_wait();
       });
       auto gbs = [&](double ms) { return 2.0 * double(bytes) / (ms * 1e6); };
-      std::printf("%6u %2u %6u | %9.2f %7.2f %5.1f%% | %9.2f %7.2f | %8.2f %7.2f | %6.2fx | %9.1f %9.1f\n", L, B, n, ours,
-                  gbs(ours), 100.0 * copy / ours, vk, vk_ok ? gbs(vk) : 0.0, copy, gbs(copy), vk_ok ? vk / ours : 0.0,
-                  create_ours, create_vk);
+      std::printf("%6u %2u %6u | %9.2f %7.2f %5.1f%% | %9.2f %7.2f | %8.2f %7.2f | %6.2fx | %9.1f %9.1f %9.1f\n", L, B, n,
+                  ours, gbs(ours), 100.0 * copy / ours, vk, vk_ok ? gbs(vk) : 0.0, copy, gbs(copy),
+                  vk_ok ? vk / ours : 0.0, create_ours, create_vk, first_ours);
       std::fflush(stdout);
       nlohmann::json row = {{"len", L},           {"batch", B},          {"fft_size", n},
                             {"ours_ms", ours},    {"ours_gbs", gbs(ours)}, {"ours_fraction_of_copy", copy / ours},
-                            {"copy_ms", copy},    {"copy_gbs", gbs(copy)}, {"pipeline_creation_ms_ours", create_ours}};
+                            {"copy_ms", copy},    {"copy_gbs", gbs(copy)}, {"pipeline_creation_ms_ours", create_ours},
+                            {"first_call_ms_ours", first_ours},        {"register_kernel", o.register_kernel}};
       if (vk_ok) {
         row["vkfft_ms"] = vk;
         row["vkfft_gbs"] = gbs(vk);

@@ -19,15 +19,17 @@ m2vk_shader(NAME fft_vkfft_pack_kernel SOURCE fft_vkfft_pack.comp DEFINES FFT_SP
 m2vk_shader(NAME fft_vkfft_mul SOURCE fft_vkfft_mul.comp)
 m2vk_shader(NAME fft_vkfft_unpack SOURCE fft_vkfft_unpack.comp)
 # Register/subgroup kernel (fft_conv_reg.comp) for subgroups of 8: M = N/2 = A * R * 8 complex
-# points, workgroups of R * 8 invocations. Picked by make_fft_plan for these M when the device's
-# subgroup size is 8; other sizes and devices use the shared-memory kernels above.
-foreach(ra "4;8;2;3" "4;16;2;4" "8;16;3;4" "8;32;3;5" "16;32;4;5")
-  list(GET ra 0 r)
-  list(GET ra 1 a)
-  list(GET ra 2 rlog)
-  list(GET ra 3 alog)
+# points, workgroups of R * 8 invocations, P shared-memory phases per exchange (M * 8 / P bytes).
+# Picked by make_fft_plan for these M when the device's subgroup size is 8; other sizes and
+# devices use the shared-memory kernels above.
+foreach(rap "4;8;2;3;1" "4;16;2;4;1" "8;16;3;4;1" "8;32;3;5;1" "16;32;4;5;1" "16;64;4;6;2")
+  list(GET rap 0 r)
+  list(GET rap 1 a)
+  list(GET rap 2 rlog)
+  list(GET rap 3 alog)
+  list(GET rap 4 p)
   math(EXPR m "${r} * ${a} * 8")
-  set(d FFT_R=${r}u FFT_A=${a}u FFT_RLOG=${rlog}u FFT_ALOG=${alog}u)
+  set(d FFT_R=${r}u FFT_A=${a}u FFT_RLOG=${rlog}u FFT_ALOG=${alog}u FFT_P=${p}u)
   m2vk_shader(NAME fft_conv_reg_m${m} SOURCE fft_conv_reg.comp DEFINES ${d})
   m2vk_shader(NAME fft_spectrum_reg_m${m} SOURCE fft_conv_reg.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
 endforeach()

@@ -12,7 +12,7 @@ namespace {
 // Shared-memory variants compiled in shaders/variants/fft_conv.cmake (complex values; 8 bytes each).
 constexpr std::uint32_t kSmemVariants[] = {4096, 2048};
 // Register-kernel sizes M = N/2 compiled (fft_conv_reg_m*, fft_spectrum_reg_m*).
-constexpr std::uint32_t kRegMinM = 256, kRegMaxM = 4096;
+constexpr std::uint32_t kRegMinM = 256, kRegMaxM = 8192;
 
 std::uint32_t pick_smem(const host::Limits& limits) {
   for (std::uint32_t s : kSmemVariants)
@@ -23,8 +23,10 @@ std::uint32_t pick_smem(const host::Limits& limits) {
 }
 
 // Workgroup size R * 8 of the register kernel for M = A * R * 8, as compiled: (R, A) = (4, 8),
-// (4, 16), (8, 16), (8, 32), (16, 32) for M = 256 .. 4096.
+// (4, 16), (8, 16), (8, 32), (16, 32), (16, 64) for M = 256 .. 8192.
 std::uint32_t reg_workgroup(std::uint32_t m) { return (m <= 512 ? 4 : m <= 2048 ? 8 : 16) * 8; }
+// Its shared memory: M complex values, in two phases above 4096 (32 KiB for M = 8192).
+std::uint64_t reg_shared_bytes(std::uint32_t m) { return std::uint64_t(m) * 8 / (m > 4096 ? 2 : 1); }
 
 }  // namespace
 
@@ -60,7 +62,7 @@ FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t
   // some Intel GPUs); M = A * R * 8 with the (R, A) variants of shaders/variants/fft_conv.cmake,
   // one row per workgroup of M / A invocations, M complex values of shared memory.
   if (register_kernel && max_single == 0 && limits.subgroup_size == 8 && m >= kRegMinM && m <= kRegMaxM &&
-      std::uint64_t(m) * 8 <= limits.max_shared_memory && limits.max_workgroup_invocations >= reg_workgroup(m)) {
+      reg_shared_bytes(m) <= limits.max_shared_memory && limits.max_workgroup_invocations >= reg_workgroup(m)) {
     p.m1 = 1;
     p.m2 = m;
     p.cols = 1;

@@ -264,7 +264,7 @@ TEST(FftPlan, RegisterKernelWhereItApplies) {
   lim.subgroup_size = 8;
   for (std::uint32_t n = 2; n <= (1u << 17); n *= 2) {
     ops::FftPlan p = ops::make_fft_plan(n, lim);
-    EXPECT_EQ(p.reg, n >= 512 && n <= 8192) << "N " << n;
+    EXPECT_EQ(p.reg, n >= 512 && n <= 16384) << "N " << n;
     EXPECT_EQ(p.spec_row_bytes(), std::uint64_t(n / 2) * (p.reg ? 16 : 8)) << "N " << n;
     if (p.reg) {
       EXPECT_TRUE(p.single_pass() && p.cols == 1) << "N " << n;
@@ -277,12 +277,13 @@ TEST(FftPlan, RegisterKernelWhereItApplies) {
     EXPECT_FALSE(ops::make_fft_plan(1024, lim).reg) << "subgroup " << sg;
   }
   lim.subgroup_size = 8;
-  lim.max_shared_memory = 16384;  // N/2 = 4096 needs 32 KiB
+  lim.max_shared_memory = 16384;  // N/2 = 4096 needs 32 KiB, N/2 = 8192 32 KiB in two phases
+  EXPECT_FALSE(ops::make_fft_plan(16384, lim).reg);
   EXPECT_FALSE(ops::make_fft_plan(8192, lim).reg);
   EXPECT_TRUE(ops::make_fft_plan(4096, lim).reg);
 }
 
-// Every compiled (R, A) variant, N/2 = 256 .. 4096, odd and even L, L = N/2, both filter
+// Every compiled (R, A) variant, N/2 = 256 .. 8192 (two-phase exchanges at 8192), odd and even L, L = N/2, both filter
 // directions, batch > 1 and the fused epilogue; compared with the reference and, for the larger
 // sizes, with the shared-memory kernel.
 TEST_F(FftConvTest, RegisterKernelEverySize) {
@@ -293,7 +294,8 @@ TEST_F(FftConvTest, RegisterKernelEverySize) {
   };
   for (const Row& row : {Row{129, 0, 2, 3, true, false}, Row{256, 512, 1, 2, false, true}, Row{200, 0, 3, 2, true, true},
                          Row{512, 0, 2, 2, true, false}, Row{77, 1024, 1, 3, false, false}, Row{1001, 0, 2, 2, false, true},
-                         Row{2048, 0, 1, 2, true, true}, Row{4096, 0, 1, 2, true, false}, Row{3001, 0, 2, 1, false, true}}) {
+                         Row{2048, 0, 1, 2, true, true}, Row{4096, 0, 1, 2, true, false}, Row{3001, 0, 2, 1, false, true},
+                         Row{8192, 0, 1, 2, true, true}, Row{5000, 16384, 2, 1, false, false}}) {
     Case c;
     c.len = row.len;
     c.n = row.n;
@@ -341,6 +343,7 @@ TEST_F(FftConvTest, FourStepForcedSmall) {
 
 TEST_F(FftConvTest, FourStepRealSizes) {
   Case c;
+  c.register_kernel = false;  // N = 16384 runs the register kernel where the subgroup size is 8
   c.len = 8192;  // N = 16384: m1 = 4, m2 = 2048
   c.channels = 2;
   check(c);

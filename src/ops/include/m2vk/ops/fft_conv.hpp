@@ -88,7 +88,7 @@ struct FftPlan {
 // max_single (test hook, 0 = off): run N/2 > max_single through the four-step passes with rows
 // of at most max_single / 2, so small sizes exercise every multi-pass code path.
 // register_kernel: use the register/subgroup kernel where it applies (subgroup size 8 and
-// 256 <= N/2 <= 4096, max_single off); false runs the shared-memory kernels (test hook).
+// 256 <= N/2 <= 8192, max_single off); false runs the shared-memory kernels (test hook).
 FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t max_single = 0,
                       bool register_kernel = true);
 // Largest FFT size make_fft_plan accepts on this device.
