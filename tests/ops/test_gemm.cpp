@@ -1,7 +1,9 @@
 // GPU GEMMs (m2vk/ops/gemm.hpp) against a double-precision CPU reference, on lavapipe with the
 // validation layer on. Sizes are odd on purpose: they hit the remainder rows/columns of the
-// 64 x 64 workgroup tiles, K % 4 != 0 (scalar loads), strided channel-major inputs and outputs,
-// nblocks 1/2/4 and the 80M model's shapes at L = 16.
+// 128 x 64 workgroup tiles (64 x 64 for GLU), K % 4 != 0 (scalar texels), strided channel-major
+// inputs and outputs, nblocks 1/2/4 and the 80M model's shapes at L = 16. Cases that name a
+// `variant` also check that the op chose that kernel (vec4 or scalar texels, vec4 stores), so
+// each load/store path of shaders/gemm.comp is known to be covered.
 //
 // Tolerance (fp32): max |gpu - ref| <= 1e-5 * max(1, max |ref|) per output tensor; outputs are
 // pre-filled with NaN so an element the kernel forgot to write fails the comparison.
@@ -48,6 +50,7 @@ struct Case {
   Layout x_layout = Layout::TokenMajor, out_layout = Layout::TokenMajor;
   std::uint64_t x_offset = 0;  // floats before the first element of x
   Epilogue epi = Epilogue::None;
+  std::string variant = {};  // when set: the kernel the op must pick (shaders/variants/gemm.cmake)
 };
 
 class GemmTest : public VkTest {
@@ -84,9 +87,13 @@ class GemmTest : public VkTest {
       scratch = ctx().create_buffer(std::uint64_t(c.batch) * c.rows * c.out * 4);
       opt.glu_scratch = scratch.range();
     }
-    auto rec = ctx().record();
+    auto rec = ctx().record({.profile = !c.variant.empty()});
     ops::record_linear(ctx(), rec, x, w, out, opt);
     rec.submit_and_wait();
+    if (rec.profiling()) {
+      ASSERT_FALSE(rec.timings().empty());
+      EXPECT_EQ(rec.timings()[0].name, c.variant);
+    }
 
     std::vector<double> want = ref_linear(xh, x, wh, c.bias ? &bh : nullptr, c.in, c.out, c.nb);
     const std::size_t nrows = std::size_t(c.batch) * c.rows;
@@ -106,28 +113,37 @@ class GemmTest : public VkTest {
 
 TEST_F(GemmTest, DenseOddSizesScalarLoads) {
   // K = 29: neither activations nor weights can use vec4 loads; 131 rows = two 64-row tiles + 3.
-  run({.batch = 2, .rows = 131, .in = 29, .out = 67});
+  run({.batch = 2, .rows = 131, .in = 29, .out = 67, .variant = "gemm_a0_w0_e0"});
 }
 
-TEST_F(GemmTest, DenseVec4AlongKRemainderTiles) { run({.batch = 1, .rows = 130, .in = 64, .out = 70}); }
+TEST_F(GemmTest, DenseVec4AlongKRemainderTiles) {
+  // N = 70: not whole vec4s of output, so scalar stores.
+  run({.batch = 1, .rows = 130, .in = 64, .out = 70, .variant = "gemm_a1_w1_e0"});
+}
+
+TEST_F(GemmTest, DenseVec4StoresRemainderTiles) {
+  // 131 rows = one 128-row tile + 3; N = 76 = one 64-column tile + 12 (three vec4s).
+  run({.batch = 2, .rows = 131, .in = 64, .out = 76, .variant = "gemm_a1_w1_e0_c4"});
+}
 
 TEST_F(GemmTest, DenseNoBias) { run({.batch = 3, .rows = 5, .in = 12, .out = 3, .bias = false}); }
 
 TEST_F(GemmTest, ChannelMajorInputVec4AlongM) {
-  run({.batch = 2, .rows = 36, .in = 48, .out = 20, .x_layout = Layout::ChannelMajor});
+  run({.batch = 2, .rows = 36, .in = 48, .out = 20, .x_layout = Layout::ChannelMajor, .variant = "gemm_a2_w1_e0_c4"});
+  run({.batch = 2, .rows = 132, .in = 48, .out = 18, .x_layout = Layout::ChannelMajor, .variant = "gemm_a2_w1_e0"});
 }
 
 TEST_F(GemmTest, ChannelMajorInputOddRowsScalar) {
-  run({.batch = 2, .rows = 37, .in = 48, .out = 20, .x_layout = Layout::ChannelMajor});
+  run({.batch = 2, .rows = 37, .in = 48, .out = 20, .x_layout = Layout::ChannelMajor, .variant = "gemm_a0_w1_e0"});
 }
 
 TEST_F(GemmTest, ChannelMajorOutput) {
-  run({.batch = 2, .rows = 37, .in = 32, .out = 40, .out_layout = Layout::ChannelMajor});
+  run({.batch = 2, .rows = 37, .in = 32, .out = 40, .out_layout = Layout::ChannelMajor, .variant = "gemm_a1_w1_e0"});
 }
 
 TEST_F(GemmTest, UnalignedInputOffset) {
   // x starts 3 floats into its buffer: vec4 loads must be refused.
-  run({.batch = 2, .rows = 9, .in = 16, .out = 8, .x_offset = 3});
+  run({.batch = 2, .rows = 9, .in = 16, .out = 8, .x_offset = 3, .variant = "gemm_a0_w1_e0"});
 }
 
 TEST_F(GemmTest, BlockDiagonal) {
@@ -143,8 +159,14 @@ TEST_F(GemmTest, BlockDiagonalChannelMajorInput) {
 
 TEST_F(GemmTest, FusedGlu) {
   for (std::uint32_t nb : {1u, 2u, 4u}) {
-    run({.batch = 2, .rows = 67, .in = 16 * nb, .out = 24 * nb, .nb = nb, .bias = false, .epi = Epilogue::Glu});
+    run({.batch = 2, .rows = 67, .in = 16 * nb, .out = 24 * nb, .nb = nb, .bias = false, .epi = Epilogue::Glu,
+         .variant = "gemm_glu_a1_w1_c4"});
   }
+  // 70 GLU outputs: not whole vec4s, scalar stores; bias on; 131 rows = two 64-row tiles + 3.
+  run({.batch = 1, .rows = 131, .in = 32, .out = 140, .nb = 1, .epi = Epilogue::Glu, .variant = "gemm_glu_a1_w1"});
+  // GLU from a channel-major input with vec4 stores (bias on).
+  run({.batch = 2, .rows = 36, .in = 32, .out = 48, .nb = 2, .x_layout = Layout::ChannelMajor, .epi = Epilogue::Glu,
+       .variant = "gemm_glu_a2_w1_c4"});
   run({.batch = 1, .rows = 9, .in = 12, .out = 20, .nb = 4, .bias = false, .epi = Epilogue::Glu});  // K = 3
 }
 
@@ -156,7 +178,10 @@ TEST_F(GemmTest, UnfusedGluThroughScratch) {
 TEST_F(GemmTest, Epilogues) {
   run({.batch = 2, .rows = 17, .in = 20, .out = 9, .epi = Epilogue::Gelu});
   run({.batch = 2, .rows = 17, .in = 20, .out = 9, .epi = Epilogue::Tanh});
-  run({.batch = 2, .rows = 17, .in = 20, .out = 12, .nb = 4, .epi = Epilogue::AddResidual});
+  run({.batch = 2, .rows = 17, .in = 20, .out = 12, .nb = 4, .epi = Epilogue::AddResidual, .variant = "gemm_a0_w0_e3"});
+  run({.batch = 2, .rows = 131, .in = 64, .out = 32, .nb = 4, .epi = Epilogue::AddResidual, .variant = "gemm_a1_w1_e3_c4"});
+  run({.batch = 2, .rows = 36, .in = 64, .out = 32, .nb = 2, .x_layout = Layout::ChannelMajor, .epi = Epilogue::AddResidual,
+       .variant = "gemm_a2_w1_e3_c4"});
   run({.batch = 2, .rows = 13, .in = 20, .out = 9, .out_layout = Layout::ChannelMajor, .epi = Epilogue::AddResidual});
 }
 
