@@ -179,6 +179,7 @@ int main(int argc, char** argv) try {
       auto x = ctx->create_buffer(bytes), y = ctx->create_buffer(bytes);
       ctx->upload(x, pattern(std::size_t(B) * C * L, 2.0f));
 
+      double first_ours = 0;
       auto run_backend = [&](ops::FftBackend backend) {
         ops::FftConvOptions fo;
         fo.backend = backend;
@@ -208,7 +209,6 @@ int main(int argc, char** argv) try {
         if (backend == ops::FftBackend::Ours) first_ours = ms_since(t_first);
         return time_runs(o.reps, once);
       };
-      double first_ours = 0;
       double ours = run_backend(ops::FftBackend::Ours);
       double vk = 0;
       bool vk_ok = o.vkfft;
