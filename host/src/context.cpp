@@ -128,6 +128,7 @@ void pick_device(ContextState& s) {
     throw HostError("device " + std::to_string(index) + " (" + d.name + ") supports only Vulkan " + d.api_version_string + "; m2vk needs 1.1");
   s.physical = physical[index];
   s.info = d;
+  if (s.options.disable_subgroup_shuffle) s.info.subgroup_shuffle = false;
   s.queue_family = find_compute_queue_family(s.physical);
 
   Limits& l = s.limits;

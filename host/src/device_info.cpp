@@ -164,6 +164,8 @@ DeviceInfo query_device_info(VkPhysicalDevice physical, std::size_t index) {
   }
   if (v11) info.uuid = uuid_string(ids.deviceUUID);
   info.subgroup_size = v11 ? subgroup.subgroupSize : 1;
+  info.subgroup_shuffle = v11 && (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                          (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
   info.max_shared_memory = l.maxComputeSharedMemorySize;
   info.max_storage_buffer_range = l.maxStorageBufferRange;
   info.max_memory_allocation_size = v11 ? maint3.maxMemoryAllocationSize : 0;

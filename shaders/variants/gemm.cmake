@@ -16,6 +16,9 @@ foreach(a 1 2)
     m2vk_shader(NAME gemm_a${a}_w1_e${e}_c4 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=${e} C4=1)
   endforeach()
   m2vk_shader(NAME gemm_glu_a${a}_w1_c4 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=0 GLU=1 C4=1)
+  # Paired-lane GLU (GLU=2, subgroup shuffles), with and without vec4 stores.
+  m2vk_shader(NAME gemm_glu2_a${a}_w1 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=0 GLU=2)
+  m2vk_shader(NAME gemm_glu2_a${a}_w1_c4 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=0 GLU=2 C4=1)
 endforeach()
 # Cooperative-matrix GEMM (fp16 inputs, fp32 accumulation). Compiled at build time so the
 # kernel stays valid SPIR-V; run only where resolve_precision() allows (gemm_precision.hpp).

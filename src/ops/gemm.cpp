@@ -16,6 +16,7 @@ namespace {
 // Workgroup tiles of shaders/gemm.comp (LY*TM rows x LX*TN columns) and gemm_coopmat.comp.
 constexpr std::uint32_t kTileM = 128, kTileN = 64;
 constexpr std::uint32_t kGluTileM = 64, kGluTileN = 64;
+constexpr std::uint32_t kGlu2TileM = 128, kGlu2TileN = 32;  // paired-lane GLU (GLU=2)
 constexpr std::uint32_t kCoopTile = 64;
 
 std::string where(const char* arg) { return std::string("record_linear: ") + arg; }
@@ -137,7 +138,15 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
                     pc.c_sb % 4 == 0 && seg % 4 == 0 && (!glu || pc.glu_half % 4 == 0) &&
                     (o.epilogue == Epilogue::None || o.epilogue == Epilogue::AddResidual || glu) &&
                     (!ra || (ra->vec4_ok && pc.r_off % 4 == 0));
-    if (glu) {
+    // Paired-lane GLU: lanes tx and tx ^ 4 exchange rows through subgroupShuffleXor(4), so
+    // subgroups must cover whole rows of 8 lanes of local x.
+    const host::DeviceInfo& info = ctx.device_info();
+    const bool glu2 = aload != 0 && info.subgroup_shuffle && info.subgroup_size >= 8 && info.subgroup_size % 8 == 0;
+    if (glu && glu2) {
+      variant = "gemm_glu2" + suffix;
+      tile_m = kGlu2TileM;
+      tile_n = kGlu2TileN;
+    } else if (glu) {
       variant = "gemm_glu" + suffix;
       tile_m = kGluTileM;
       tile_n = kGluTileN;

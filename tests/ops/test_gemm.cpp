@@ -54,7 +54,16 @@ struct Case {
 };
 
 class GemmTest : public VkTest {
- protected:
+ public:
+  // The context run() uses: the shared one, or `alt_` (a context with test hooks).
+  host::Context* alt_ = nullptr;
+  host::Context& dev() { return alt_ ? *alt_ : ctx(); }
+  host::Buffer up(const std::vector<float>& v) {
+    host::Buffer b = dev().create_buffer(v.size() * 4);
+    dev().upload(b, v);
+    return b;
+  }
+
   // Runs one case and compares with the reference; returns the max error relative to scale.
   void run(const Case& c) {
     SCOPED_TRACE("B=" + std::to_string(c.batch) + " M=" + std::to_string(c.rows) + " in=" + std::to_string(c.in) +
@@ -65,11 +74,16 @@ class GemmTest : public VkTest {
     std::vector<float> xh = random_floats(xfloats, 1 + c.rows);
     std::vector<float> wh = random_floats(std::size_t(c.out) * (c.in / c.nb), 2 + c.out, -0.5f, 0.5f);
     std::vector<float> bh = random_floats(c.out, 3);
-    host::Buffer xb = upload(xh), wb = upload(wh), bb = upload(bh);
+    host::Buffer xb = up(xh), wb = up(wh), bb = up(bh);
     const MatrixView x = make_view(xb, c.x_layout, c.batch, c.rows, c.in, c.x_offset);
 
     const std::uint64_t ofloats = std::uint64_t(c.batch) * c.rows * ncols;
-    host::Buffer ob = filled(ofloats * 4, nan_bits());
+    host::Buffer ob = dev().create_buffer(ofloats * 4);
+    {
+      auto fill = dev().record();
+      fill.fill(ob, nan_bits());
+      fill.submit_and_wait();
+    }
     const MatrixView out = make_view(ob, c.out_layout, c.batch, c.rows, ncols);
 
     ops::LinearWeights w{wb, std::nullopt, c.in, c.out, c.nb};
@@ -80,15 +94,15 @@ class GemmTest : public VkTest {
     host::Buffer rb, scratch;
     if (c.epi == Epilogue::AddResidual) {
       rh = random_floats(ofloats, 4);
-      rb = upload(rh);
+      rb = up(rh);
       opt.residual = make_view(rb, c.out_layout, c.batch, c.rows, ncols);
     }
     if (glu && !ops::glu_fusable(w)) {
-      scratch = ctx().create_buffer(std::uint64_t(c.batch) * c.rows * c.out * 4);
+      scratch = dev().create_buffer(std::uint64_t(c.batch) * c.rows * c.out * 4);
       opt.glu_scratch = scratch.range();
     }
-    auto rec = ctx().record({.profile = !c.variant.empty()});
-    ops::record_linear(ctx(), rec, x, w, out, opt);
+    auto rec = dev().record({.profile = !c.variant.empty()});
+    ops::record_linear(dev(), rec, x, w, out, opt);
     rec.submit_and_wait();
     if (rec.profiling()) {
       ASSERT_FALSE(rec.timings().empty());
@@ -106,7 +120,7 @@ class GemmTest : public VkTest {
       const std::vector<float> r = gather(rh, *opt.residual);
       for (std::size_t i = 0; i < want.size(); ++i) want[i] += r[i];
     }
-    const std::vector<float> got = gather(download<float>(ob), out);
+    const std::vector<float> got = gather(dev().download<float>(ob), out);
     EXPECT_TRUE(all_close(got, want, kTolFp32 * std::max(1.0, max_abs(want)), 0.0));
   }
 };
@@ -157,17 +171,39 @@ TEST_F(GemmTest, BlockDiagonalChannelMajorInput) {
   run({.batch = 2, .rows = 20, .in = 32, .out = 24, .nb = 4, .x_layout = Layout::ChannelMajor});
 }
 
-TEST_F(GemmTest, FusedGlu) {
+// The fused GLU cases; `glu` is the kernel family the op must pick ("gemm_glu2": paired lanes
+// with subgroup shuffles, "gemm_glu": two accumulator sets, the fallback).
+void fused_glu_cases(GemmTest& t, const std::string& glu) {
   for (std::uint32_t nb : {1u, 2u, 4u}) {
-    run({.batch = 2, .rows = 67, .in = 16 * nb, .out = 24 * nb, .nb = nb, .bias = false, .epi = Epilogue::Glu,
-         .variant = "gemm_glu_a1_w1_c4"});
+    t.run({.batch = 2, .rows = 67, .in = 16 * nb, .out = 24 * nb, .nb = nb, .bias = false, .epi = Epilogue::Glu,
+           .variant = glu + "_a1_w1_c4"});
   }
-  // 70 GLU outputs: not whole vec4s, scalar stores; bias on; 131 rows = two 64-row tiles + 3.
-  run({.batch = 1, .rows = 131, .in = 32, .out = 140, .nb = 1, .epi = Epilogue::Glu, .variant = "gemm_glu_a1_w1"});
-  // GLU from a channel-major input with vec4 stores (bias on).
-  run({.batch = 2, .rows = 36, .in = 32, .out = 48, .nb = 2, .x_layout = Layout::ChannelMajor, .epi = Epilogue::Glu,
-       .variant = "gemm_glu_a2_w1_c4"});
-  run({.batch = 1, .rows = 9, .in = 12, .out = 20, .nb = 4, .bias = false, .epi = Epilogue::Glu});  // K = 3
+  // 70 GLU outputs: not whole vec4s, scalar stores; bias on; 131 rows = remainder row tiles.
+  t.run({.batch = 1, .rows = 131, .in = 32, .out = 140, .nb = 1, .epi = Epilogue::Glu, .variant = glu + "_a1_w1"});
+  // From a channel-major input with vec4 stores (bias on).
+  t.run({.batch = 2, .rows = 36, .in = 32, .out = 48, .nb = 2, .x_layout = Layout::ChannelMajor, .epi = Epilogue::Glu,
+         .variant = glu + "_a2_w1_c4"});
+  // K = 3: scalar texels, always the two-accumulator kernel.
+  t.run({.batch = 1, .rows = 9, .in = 12, .out = 20, .nb = 4, .bias = false, .epi = Epilogue::Glu,
+         .variant = "gemm_glu_a0_w0"});
+}
+
+TEST_F(GemmTest, FusedGlu) {
+  const auto& info = ctx().device_info();
+  const bool paired = info.subgroup_shuffle && info.subgroup_size >= 8 && info.subgroup_size % 8 == 0;
+  fused_glu_cases(*this, paired ? "gemm_glu2" : "gemm_glu");
+}
+
+TEST_F(GemmTest, FusedGluWithoutSubgroupShuffles) {
+  host::ContextOptions opt;
+  opt.validation = true;
+  opt.disable_subgroup_shuffle = true;
+  opt.persist_pipeline_cache = false;
+  auto alt = host::Context::create(opt);
+  alt_ = alt.get();
+  fused_glu_cases(*this, "gemm_glu");
+  alt_ = nullptr;
+  for (const auto& m : alt->validation_messages()) ADD_FAILURE() << m.id << ": " << m.message;
 }
 
 TEST_F(GemmTest, UnfusedGluThroughScratch) {

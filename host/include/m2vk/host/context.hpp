@@ -33,6 +33,9 @@ struct ContextOptions {
   bool persist_pipeline_cache = true;
   // Test hooks: pretend VK_KHR_push_descriptor is missing (exercises pooled descriptor sets).
   bool disable_push_descriptor = false;
+  // Test hook: pretend the device has no subgroup shuffles (DeviceInfo::subgroup_shuffle false),
+  // so ops take their fallback kernels (e.g. the GEMM's two-accumulator GLU).
+  bool disable_subgroup_shuffle = false;
   VkDeviceSize block_size = 64ull << 20;  // device memory block for sub-allocation
 };
 

@@ -31,6 +31,7 @@ struct DeviceInfo {
   std::string uuid;  // deviceUUID as 32 lowercase hex digits with dashes (8-4-4-4-12)
   std::vector<MemoryHeap> memory_heaps;
   std::uint32_t subgroup_size = 0;
+  bool subgroup_shuffle = false;  // subgroupShuffle* in compute shaders
   std::uint32_t max_shared_memory = 0;  // maxComputeSharedMemorySize, bytes
   std::uint64_t max_storage_buffer_range = 0;  // largest single storage-buffer binding, bytes
   std::uint64_t max_memory_allocation_size = 0;  // maxMemoryAllocationSize (maintenance3)
