@@ -35,12 +35,12 @@
 #include "fft_reg.glsl"
 
 const uint R = FFT_R, A = FFT_A, J = FFT_A / FFT_R, S = FFT_S, B = FFT_R * FFT_S, M = FFT_A * B;
-const uint P = FFT_P, AP = FFT_A / FFT_P, JP = J / FFT_P;  // per phase: k1 values, jobs per subgroup
+const uint P = uint(FFT_P), AP = FFT_A / P, JP = J / P;  // per phase: k1 values, jobs per subgroup
 
 layout(local_size_x = FFT_R * 8) in;
 
 // phase h: [(k1 - h A/P) / 2][n2] during the FFTs; [(k - h' M/2) / 2] for the real-FFT pairing
-shared vec4 sh[M / (2u * FFT_P)];
+shared vec4 sh[M / (2u * P)];
 
 M2VK_DEFINE_REG_DFT(dft_a, FFT_A, FFT_ALOG)
 M2VK_DEFINE_REG_DFT(dft_r, FFT_R, FFT_RLOG)
@@ -62,8 +62,10 @@ void main() {
   // 1. column n2 = i
   vec2 va[A], w[A], wr[R];
   [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = fetch_packed(row, B * n1 + i);
-#ifndef FFT_SPECTRUM_MODE
-  vec2 xg[A] = va;  // pre-gated x at the points this invocation writes back
+#if !defined(FFT_SPECTRUM_MODE) && FFT_P == 1
+  // pre-gated x at the points this invocation writes back, for the D term (at N/2 = 8192 the
+  // 64 extra live registers cost more in llvmpipe's JIT time than reloading x does at run time)
+  vec2 xg[A] = va;
 #endif
   dft_a(va, -1.0);
   twiddles_a(w, -1.0, 0u, i, M);
@@ -176,8 +178,14 @@ void main() {
   float dgain = (pc.flags & M2VK_FFT_HAS_D) != 0u ? d_data[g_chan] : 0.0;
   [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) {
     uint m = i + B * n1;
+#if FFT_P == 1
     store_output_x(row, 2u * m, va[n1].x, xg[n1].x, dgain);
     store_output_x(row, 2u * m + 1u, va[n1].y, xg[n1].y, dgain);
+#else
+    vec2 xv = dgain != 0.0 ? fetch_packed(row, m) : vec2(0.0);
+    store_output_x(row, 2u * m, va[n1].x, xv.x, dgain);
+    store_output_x(row, 2u * m + 1u, va[n1].y, xv.y, dgain);
+#endif
   }
 #endif
 }

@@ -29,7 +29,7 @@ foreach(rap "4;8;2;3;1" "4;16;2;4;1" "8;16;3;4;1" "8;32;3;5;1" "16;32;4;5;1" "16
   list(GET rap 3 alog)
   list(GET rap 4 p)
   math(EXPR m "${r} * ${a} * 8")
-  set(d FFT_R=${r}u FFT_A=${a}u FFT_RLOG=${rlog}u FFT_ALOG=${alog}u FFT_P=${p}u)
+  set(d FFT_R=${r}u FFT_A=${a}u FFT_RLOG=${rlog}u FFT_ALOG=${alog}u FFT_P=${p})
   m2vk_shader(NAME fft_conv_reg_m${m} SOURCE fft_conv_reg.comp DEFINES ${d})
   m2vk_shader(NAME fft_spectrum_reg_m${m} SOURCE fft_conv_reg.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
 endforeach()
