@@ -22,8 +22,9 @@ const char* kind_name(MemoryKind kind) { return kind == MemoryKind::DeviceLocal 
 Allocator::Allocator(VkDevice device, VkPhysicalDevice physical, const DeviceInfo& info, VkDeviceSize block_size)
     : device_(device), info_(info), block_size_(block_size) {
   vkGetPhysicalDeviceMemoryProperties(physical, &mem_);
-  // 64 bytes also covers nonCoherentAtomSize on common devices and keeps vec4 loads aligned.
-  alignment_ = std::max<VkDeviceSize>(info.min_storage_buffer_offset_alignment, 64);
+  // 64 bytes also covers nonCoherentAtomSize on common devices and keeps vec4 loads aligned;
+  // buffers also start on texel-buffer offset alignment, so a whole buffer binds as texels.
+  alignment_ = std::max<VkDeviceSize>({info.min_storage_buffer_offset_alignment, info.min_texel_buffer_offset_alignment, 64});
   if (block_size_ < (1u << 20)) block_size_ = 1u << 20;
 }
 
