@@ -12,6 +12,9 @@
 namespace m2vk::ops {
 namespace {
 
+// Inputs bind as R32 texel buffers (see shaders/layer_short_conv.comp).
+host::Binding texels(const host::BufferRange& r) { return host::texels(r, VK_FORMAT_R32_SFLOAT); }
+
 void record(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& p, const ShortConvWeights& w,
             const MatrixView& o0, const MatrixView* o1, const std::string& op) {
   const std::uint32_t H = w.hidden;
@@ -62,14 +65,14 @@ void record(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& p,
     pc.row_pitch = grid.row_pitch;
     if (o1) {
       rec.dispatch(pipe,
-                   {host::read(pb.range), host::read(w.weight), host::read(w.bias), host::write(ob0.range),
+                   {texels(pb.range), texels(w.weight), texels(w.bias), host::write(ob0.range),
                     host::write(ob1.range)},
                    pc, grid.groups, op);
     } else {  // the full-output variant has no second output binding
-      rec.dispatch(pipe, {host::read(pb.range), host::read(w.weight), host::read(w.bias), host::write(ob0.range)}, pc,
+      rec.dispatch(pipe, {texels(pb.range), texels(w.weight), texels(w.bias), host::write(ob0.range)}, pc,
                    grid.groups, op);
     }
-  }, 2 * p.stride_row);
+  }, 2 * p.stride_row, ctx.limits().max_texel_elements);
 }
 
 }  // namespace
