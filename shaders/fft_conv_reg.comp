@@ -57,6 +57,14 @@ void main() {
   uint g = gl_SubgroupID, l = gl_SubgroupInvocationID;
   uint sl = bitfieldReverse(l) >> (32u - FFT_SLOG);
   uint row = pc.row_base + gl_WorkGroupID.x;
+#ifndef FFT_SPECTRUM_MODE
+  // Whole batches in this dispatch: run the B rows of one channel back to back, so that channel's
+  // spectrum (16 bytes per bin) is still in the CPU's cache for the next batch row.
+  if (pc.row_base % pc.channels == 0u && pc.rows % pc.channels == 0u) {
+    uint nb = pc.rows / pc.channels;
+    row = pc.row_base + (gl_WorkGroupID.x % nb) * pc.channels + gl_WorkGroupID.x / nb;
+  }
+#endif
   fft_row_setup(row);  // kernel mode: rows are channels (pc.channels = C), g_chan = row
 
   // 1. column n2 = i
