@@ -27,6 +27,9 @@
 // forward steps backwards (DIT across lanes, conjugate twiddles) and lands in natural order on
 // the invocation that loaded the same points, which still holds pre-gated x for the D term.
 #define FFT_SPEC_VEC4 1
+#ifndef FFT_KEEP_X
+#define FFT_KEEP_X 1  // 0: reload x for the D term (fewer live registers)
+#endif
 #include "fft_io.glsl"
 #include "fft_r2c.glsl"
 
@@ -70,9 +73,8 @@ void main() {
   // 1. column n2 = i
   vec2 va[A], w[A], wr[R];
   [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = fetch_packed(row, B * n1 + i);
-#if !defined(FFT_SPECTRUM_MODE) && FFT_P == 1
-  // pre-gated x at the points this invocation writes back, for the D term (at N/2 = 8192 the
-  // 64 extra live registers cost more in llvmpipe's JIT time than reloading x does at run time)
+#if !defined(FFT_SPECTRUM_MODE) && FFT_KEEP_X
+  // pre-gated x at the points this invocation writes back, for the D term
   vec2 xg[A] = va;
 #endif
   dft_a(va, -1.0);
@@ -186,7 +188,7 @@ void main() {
   float dgain = (pc.flags & M2VK_FFT_HAS_D) != 0u ? d_data[g_chan] : 0.0;
   [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) {
     uint m = i + B * n1;
-#if FFT_P == 1
+#if FFT_KEEP_X
     store_output_x(row, 2u * m, va[n1].x, xg[n1].x, dgain);
     store_output_x(row, 2u * m + 1u, va[n1].y, xg[n1].y, dgain);
 #else
