@@ -96,7 +96,8 @@ std::uint32_t fft_max_size(const host::Limits& limits);
 
 // Filter spectra of C channels at FFT size N on the GPU: C * N/2 complex values (8 bytes each)
 // in the plan's layout (single pass: natural order k; four-step: [k1][k2] with k = k1 + m1*k2;
-// slot 0 packs the two real bins K[0] and K[N/2]), already scaled by 1/N. VkFFT spectra use
+// slot 0 packs the two real bins K[0] and K[N/2]), already scaled by 1/N; register kernel
+// (plan.reg): C * N/2 (alpha, beta) pairs, 16 bytes each (shaders/fft_conv_reg.comp). VkFFT spectra use
 // VkFFT's R2C layout, C * (N/2 + 1) complex values, unscaled.
 struct FilterSpectrum {
   FftBackend backend = FftBackend::Ours;
