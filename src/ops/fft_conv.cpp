@@ -68,6 +68,9 @@ FftConv::FftConv(host::Context& ctx, FftConvOptions options)
 
 FftConv::~FftConv() = default;
 
+// The register kernel needs subgroupShuffleXor (the planner checks the subgroup size).
+bool FftConv::register_kernel() const { return options_.register_kernel && ctx_.device_info().subgroup_shuffle; }
+
 BufferRange FftConv::scratch(std::uint64_t bytes) {
   if (!scratch_ || scratch_.size() < bytes) {
     if (scratch_) retired_scratch_.push_back(std::move(scratch_));
@@ -195,7 +198,7 @@ std::shared_ptr<FilterSpectrum> FftConv::compute_spectrum(host::CommandRecorder&
   if (stride < f.len) throw FftConvError("FFT convolution spectrum: filter stride " + S(stride) + " < length " + S(f.len));
   auto spec = std::make_shared<FilterSpectrum>();
   spec->backend = FftBackend::Ours;
-  spec->plan = make_fft_plan(n, ctx_.limits(), options_.max_single, options_.register_kernel);
+  spec->plan = make_fft_plan(n, ctx_.limits(), options_.max_single, register_kernel());
   spec->channels = f.channels;
   spec->len = f.len;
   spec->bidirectional = f.kr.has_value();
@@ -299,7 +302,7 @@ void FftConv::warm_up(std::uint32_t n) {
     vkfft_->warm_up(n);
     return;
   }
-  FftPlan p = make_fft_plan(n, ctx_.limits(), options_.max_single, options_.register_kernel);
+  FftPlan p = make_fft_plan(n, ctx_.limits(), options_.max_single, register_kernel());
   std::string sfx = "_s" + S(p.smem);
   if (p.reg) {
     ctx_.pipeline("fft_conv_reg_m" + S(p.half()));

@@ -197,6 +197,7 @@ class FftConv {
   void warm_up(std::uint32_t n);
 
  private:
+  bool register_kernel() const;  // options_.register_kernel and the device has subgroup shuffles
   host::BufferRange scratch(std::uint64_t bytes);
   void record_ours(host::CommandRecorder& rec, const FftConvArgs& args);
 
