@@ -45,8 +45,8 @@ std::string describe_device_memory(const Model& model) {
   if (!g) return "";
   const gpu::GpuMemory m = g->memory();
   char buf[200];
-  std::snprintf(buf, sizeof buf, "weights %.0f MB, activations %.0f MB (peak), filter spectra %.0f MB",
-                m.weights / 1e6, m.peak_activations / 1e6, m.spectra / 1e6);
+  std::snprintf(buf, sizeof buf, "weights %.0f MB, activations %.0f MB (peak), FFT scratch %.0f MB, filter spectra %.0f MB",
+                m.weights / 1e6, m.peak_activations / 1e6, m.fft_scratch / 1e6, m.spectra / 1e6);
   return buf;
 }
 

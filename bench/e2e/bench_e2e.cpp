@@ -153,8 +153,8 @@ int main(int argc, char** argv) {
       for (long B : a.batches)
         for (auto [L, ms] : run_torch(a, B, torch_load)) torch_ms[{L, B}] = ms;
 
-    std::printf("\n%7s %6s %11s %12s %12s %10s %10s %10s %12s\n", "L", "batch", "ms/batch", "ms/input", "tokens/s",
-                "weights MB", "activ. MB", "spectra MB", "torch ratio");
+    std::printf("\n%7s %6s %11s %12s %12s %10s %10s %10s %10s %12s\n", "L", "batch", "ms/batch", "ms/input", "tokens/s",
+                "weights MB", "activ. MB", "scratch MB", "spectra MB", "torch ratio");
     for (long L : a.lengths) {
       if (L > m.max_length()) {
         std::printf("%7ld  skipped: over the model's l_max %lld\n", L, static_cast<long long>(m.max_length()));
@@ -183,12 +183,13 @@ int main(int argc, char** argv) {
             std::snprintf(buf, sizeof buf, "%.2fx", it->second / ms);
             ratio = buf;
           }
-          std::printf("%7ld %6ld %11.1f %12.2f %12.0f %10.0f %10.0f %10.0f %12s\n", L, B, ms, ms / B, tps,
-                      mem.weights / 1e6, mem.peak_activations / 1e6, mem.spectra / 1e6, ratio.c_str());
+          std::printf("%7ld %6ld %11.1f %12.2f %12.0f %10.0f %10.0f %10.0f %10.0f %12s\n", L, B, ms, ms / B, tps,
+                      mem.weights / 1e6, mem.peak_activations / 1e6, mem.fft_scratch / 1e6, mem.spectra / 1e6,
+                      ratio.c_str());
           std::fflush(stdout);
           nlohmann::json j = {{"L", L}, {"batch", B}, {"ms", ms}, {"ms_per_input", ms / B}, {"tokens_per_s", tps},
                               {"warm_up_s", warm_up_s}, {"weights_bytes", mem.weights},
-                              {"peak_activation_bytes", mem.peak_activations}, {"spectra_bytes", mem.spectra}};
+                              {"peak_activation_bytes", mem.peak_activations}, {"fft_scratch_bytes", mem.fft_scratch}, {"spectra_bytes", mem.spectra}};
           if (it != torch_ms.end()) j["torch_ms"] = it->second;
           results.push_back(j);
         } catch (const std::exception& e) {

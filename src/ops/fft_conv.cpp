@@ -71,6 +71,12 @@ FftConv::~FftConv() = default;
 // The register kernel needs subgroupShuffleXor (the planner checks the subgroup size).
 bool FftConv::register_kernel() const { return options_.register_kernel && ctx_.device_info().subgroup_shuffle; }
 
+std::uint64_t FftConv::scratch_bytes() const {
+  std::uint64_t n = scratch_ ? scratch_.size() : 0;
+  for (const auto& b : retired_scratch_) n += b.size();
+  return n;
+}
+
 BufferRange FftConv::scratch(std::uint64_t bytes) {
   if (!scratch_ || scratch_.size() < bytes) {
     if (scratch_) retired_scratch_.push_back(std::move(scratch_));

@@ -211,6 +211,7 @@ GpuMemory GpuModel::memory() const {
   r.weights = impl_->dw->bytes();
   r.activations = impl_->activation_bytes();
   r.spectra = impl_->fft->cache().bytes();
+  r.fft_scratch = impl_->fft->scratch_bytes();
   r.peak_activations = impl_->peak;
   return r;
 }

@@ -179,6 +179,8 @@ class FftConv {
 
   FftBackend backend() const { return options_.backend; }
   SpectrumCache& cache() { return cache_; }
+  // Device bytes of the four-step scratch this op holds (for memory reports).
+  std::uint64_t scratch_bytes() const;
 
   // The spectrum of `filter` at FFT size n (0: fft_size_for(filter.len)) from the cache, or
   // recorded into rec (the filter buffers must then hold their values when rec is submitted)

@@ -60,6 +60,7 @@ struct GpuMemory {
   std::uint64_t weights = 0;      // uploaded weights
   std::uint64_t activations = 0;  // planned activation buffers (current size)
   std::uint64_t spectra = 0;      // cached filter spectra
+  std::uint64_t fft_scratch = 0;  // the FFT op's four-step scratch (long inputs only)
   std::uint64_t peak_activations = 0;
 };
 
