@@ -67,7 +67,6 @@ struct LayerSpectra {
 
 struct GpuModel::Impl {
   const ModelConfig& cfg;
-  const ModelWeights& w;
   GpuOptions options;
   DeviceChoice choice;
   std::unique_ptr<host::Context> ctx;
@@ -79,8 +78,7 @@ struct GpuModel::Impl {
   Slot dq, lc, rlc, ycm, dm, dg, da, dout;
   u64 peak = 0;
 
-  Impl(const ModelConfig& c, const ModelWeights& wt, const GpuOptions& opt)
-      : cfg(c), w(wt), options(opt) {}
+  Impl(const ModelConfig& c, const GpuOptions& opt) : cfg(c), options(opt) {}
 
   u64 activation_bytes() const {
     u64 s = 0;
@@ -174,7 +172,7 @@ struct GpuModel::Impl {
 };
 
 GpuModel::GpuModel(const ModelConfig& config, const ModelWeights& weights, const GpuOptions& options)
-    : impl_(std::make_unique<Impl>(config, weights, options)) {
+    : impl_(std::make_unique<Impl>(config, options)) {
   Impl& m = *impl_;
   const auto& devices = vulkan_devices();
   auto choice = choose_device_from_env(devices, options.device_spec);
@@ -412,7 +410,6 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
     emit(pre + "mixer.in_linear", fetch(ctx, pb, {B, L, 3 * H}));
     emit(pre + "mixer.short_conv", fetch_cm(ctx, dqb, B, 3 * H, L));
     auto emit_filter = [&](const DeviceFilter& f, const std::string& name) {
-      if (!debug) return;
       const auto [kf, kr] = m.filter_values(f, L);
       emit(pre + "mixer." + name + ".k_fwd", kf);
       if (kr.empty()) return;

@@ -66,8 +66,8 @@ struct GpuMemory {
 
 class GpuModel {
  public:
-  // Creates the Vulkan context on the chosen device and uploads the weights. `config` and
-  // `weights` are kept by reference (filters are evaluated from them): they must outlive this. Throws
+  // Creates the Vulkan context on the chosen device and uploads the weights (read only here: the
+  // filters are evaluated on the device). `config` is kept by reference and must outlive this. Throws
   // DeviceUnavailable (m2vk/model.hpp) when no device exists, host::HostError / VulkanError for
   // device problems, std::runtime_error for weights the GPU path cannot hold.
   GpuModel(const ModelConfig& config, const ModelWeights& weights, const GpuOptions& options = {});
