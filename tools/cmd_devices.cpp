@@ -54,6 +54,7 @@ nlohmann::ordered_json to_json(const DeviceInfo& d, bool is_default, bool select
   j["int8_arithmetic"] = d.int8_arithmetic;
   j["storage_16bit"] = d.storage_16bit;
   j["cooperative_matrix"] = d.cooperative_matrix;
+  j["coopmat_nv_f16"] = d.coopmat_nv_f16;
   j["push_descriptor"] = d.push_descriptor;
   j["compute_queue"] = d.has_compute_queue;
   j["timestamps"] = d.timestamps;
@@ -85,7 +86,8 @@ void print_text(const DeviceInfo& d, bool is_default, bool selected) {
                                           std::to_string(d.max_workgroup_size[2]) + " / " + std::to_string(d.max_workgroup_invocations));
   row("fp16 / int8 arithmetic", std::string(yes_no(d.fp16_arithmetic)) + " / " + yes_no(d.int8_arithmetic));
   row("16-bit storage", yes_no(d.storage_16bit));
-  row("cooperative matrix", yes_no(d.cooperative_matrix));
+  row("cooperative matrix", std::string(yes_no(d.cooperative_matrix)) +
+                                (d.coopmat_nv_f16 ? " (NV, fp16 16x16x16: fp16-coopmat GEMMs available)" : ""));
   row("push descriptors", yes_no(d.push_descriptor));
   char period[32];
   std::snprintf(period, sizeof period, "%g", static_cast<double>(d.timestamp_period_ns));

@@ -120,7 +120,7 @@ void pick_device(ContextState& s) {
   std::vector<VkPhysicalDevice> physical(n);
   check(vkEnumeratePhysicalDevices(s.instance, &n, physical.data()), "vkEnumeratePhysicalDevices");
   std::vector<DeviceInfo> infos;
-  for (std::uint32_t i = 0; i < n; ++i) infos.push_back(query_device_info(physical[i], i));
+  for (std::uint32_t i = 0; i < n; ++i) infos.push_back(query_device_info(s.instance, physical[i], i));
   std::size_t index = select_device(infos, s.options.device_spec);
   const DeviceInfo& d = infos[index];
   if (!d.has_compute_queue) throw HostError("device " + std::to_string(index) + " (" + d.name + ") has no compute queue");
@@ -189,6 +189,16 @@ void create_device(ContextState& s) {
     enable.features.shaderInt16 = features.features.shaderInt16;
     enable.pNext = &e11;
     e11.pNext = &e12;
+  }
+  // Cooperative matrices for the reduced-precision GEMM (gemm_coopmat.comp also needs
+  // shaderFloat16, enabled above). Enabling an unused extension costs nothing.
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV ecm{};
+  ecm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+  s.cooperative_matrix = v12 && s.info.coopmat_nv_f16 && e12.shaderFloat16 && !s.options.disable_cooperative_matrix;
+  if (s.cooperative_matrix) {
+    extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+    ecm.cooperativeMatrix = VK_TRUE;
+    e12.pNext = &ecm;
   }
 
   VkDeviceCreateInfo dci{};
@@ -323,6 +333,7 @@ VkPhysicalDevice Context::physical_device() const { return s_->physical; }
 VkQueue Context::queue() const { return s_->queue; }
 std::uint32_t Context::queue_family() const { return s_->queue_family; }
 bool Context::validation_enabled() const { return s_->options.validation; }
+bool Context::cooperative_matrix_enabled() const { return s_->cooperative_matrix; }
 
 Buffer Context::create_buffer(VkDeviceSize size, MemoryKind kind) { return s_->allocator->allocate(size, kind); }
 

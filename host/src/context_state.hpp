@@ -37,6 +37,7 @@ struct ContextState {
   VkFence fence = VK_NULL_HANDLE;
   std::uint32_t timestamp_valid_bits = 0;
   bool push_descriptor = false;
+  bool cooperative_matrix = false;  // VK_NV_cooperative_matrix enabled (DeviceInfo::coopmat_nv_f16)
   PFN_vkCmdPushDescriptorSetKHR cmd_push_descriptor_set = nullptr;
 
   std::unique_ptr<Allocator> allocator;

@@ -109,7 +109,40 @@ std::uint32_t find_compute_queue_family(VkPhysicalDevice physical) {
   return any;
 }
 
-DeviceInfo query_device_info(VkPhysicalDevice physical, std::size_t index) {
+namespace {
+
+// Whether VK_NV_cooperative_matrix (present on `physical`) has its feature bit and offers the shape
+// gemm_coopmat.comp uses: M = N = K = 16, fp16 A/B, fp32 C/D, subgroup scope.
+bool has_nv_f16_coopmat(VkInstance instance, VkPhysicalDevice physical) {
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{};
+  cm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+  VkPhysicalDeviceFeatures2 features{};
+  features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+  features.pNext = &cm;
+  vkGetPhysicalDeviceFeatures2(physical, &features);
+  if (!cm.cooperativeMatrix) return false;
+  auto props_fn = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
+      vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
+  if (!props_fn) return false;
+  std::uint32_t n = 0;
+  if (props_fn(physical, &n, nullptr) != VK_SUCCESS) return false;
+  VkCooperativeMatrixPropertiesNV blank{};
+  blank.sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV;
+  std::vector<VkCooperativeMatrixPropertiesNV> shapes(n, blank);
+  if (props_fn(physical, &n, shapes.data()) != VK_SUCCESS) return false;
+  for (const auto& c : shapes) {
+    if (c.MSize == 16 && c.NSize == 16 && c.KSize == 16 && c.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+        c.BType == VK_COMPONENT_TYPE_FLOAT16_NV && c.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+        c.DType == VK_COMPONENT_TYPE_FLOAT32_NV && c.scope == VK_SCOPE_SUBGROUP_NV) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+DeviceInfo query_device_info(VkInstance instance, VkPhysicalDevice physical, std::size_t index) {
   DeviceInfo info;
   info.index = index;
 
@@ -204,7 +237,8 @@ DeviceInfo query_device_info(VkPhysicalDevice physical, std::size_t index) {
     info.int8_arithmetic = f12.shaderInt8;
     info.storage_16bit = f11.storageBuffer16BitAccess;
   }
-  info.cooperative_matrix = has_ext("VK_KHR_cooperative_matrix") || has_ext("VK_NV_cooperative_matrix");
+  info.cooperative_matrix = has_ext("VK_KHR_cooperative_matrix") || has_ext(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+  if (v12 && has_ext(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME)) info.coopmat_nv_f16 = has_nv_f16_coopmat(instance, physical);
   info.push_descriptor = has_ext(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
 
   std::uint32_t family = find_compute_queue_family(physical);
@@ -237,7 +271,7 @@ std::vector<DeviceInfo> list_devices() {
     check(vkEnumeratePhysicalDevices(instance, &n, nullptr), "vkEnumeratePhysicalDevices");
     std::vector<VkPhysicalDevice> physical(n);
     check(vkEnumeratePhysicalDevices(instance, &n, physical.data()), "vkEnumeratePhysicalDevices");
-    for (std::uint32_t i = 0; i < n; ++i) out.push_back(detail::query_device_info(physical[i], i));
+    for (std::uint32_t i = 0; i < n; ++i) out.push_back(detail::query_device_info(instance, physical[i], i));
   } catch (...) {
     vkDestroyInstance(instance, nullptr);
     throw;

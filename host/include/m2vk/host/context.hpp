@@ -36,6 +36,9 @@ struct ContextOptions {
   // Test hook: pretend the device has no subgroup shuffles (DeviceInfo::subgroup_shuffle false),
   // so ops take their fallback kernels (e.g. the GEMM's two-accumulator GLU).
   bool disable_subgroup_shuffle = false;
+  // Leave VK_NV_cooperative_matrix off even where the device has it (reduced-precision GEMMs then
+  // fall back to fp32).
+  bool disable_cooperative_matrix = false;
   VkDeviceSize block_size = 64ull << 20;  // device memory block for sub-allocation
 };
 
@@ -114,6 +117,9 @@ class Context {
   std::vector<ValidationMessage> validation_messages() const;
   void clear_validation_messages();
   bool validation_enabled() const;
+  // Whether VK_NV_cooperative_matrix (with shaderFloat16) was enabled at device creation: true on
+  // devices with DeviceInfo::coopmat_nv_f16 unless ContextOptions::disable_cooperative_matrix.
+  bool cooperative_matrix_enabled() const;
 
   // The pipeline cache file (written atomically on destruction and by save_pipeline_cache()).
   std::filesystem::path pipeline_cache_path() const;

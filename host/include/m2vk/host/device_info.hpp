@@ -46,6 +46,10 @@ struct DeviceInfo {
   bool int8_arithmetic = false;  // shaderInt8
   bool storage_16bit = false;  // storageBuffer16BitAccess
   bool cooperative_matrix = false;  // VK_KHR_cooperative_matrix (or VK_NV_cooperative_matrix)
+  // VK_NV_cooperative_matrix with its feature bit and the shape shaders/gemm_coopmat.comp uses:
+  // 16x16x16, fp16 A and B, fp32 C and result, subgroup scope. The kernel is written against the
+  // NV extension (Debian 12's glslc has no GL_KHR_cooperative_matrix), so KHR alone does not count.
+  bool coopmat_nv_f16 = false;
   bool push_descriptor = false;  // VK_KHR_push_descriptor
   bool has_compute_queue = false;
   bool timestamps = false;  // the compute queue has timestamp bits
