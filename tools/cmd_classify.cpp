@@ -54,6 +54,8 @@ int run_classify(const std::vector<std::string>& args) {
   if (inputs.empty()) throw UsageError("no input texts");
 
   m2vk::Model model = m2vk::Model::load(*model_dir, lo);
+  if (const std::string note = m2vk::cli::precision_note(model, lo); !note.empty())
+    std::fprintf(stderr, "m2vk classify: note: %s\n", note.c_str());
   if (model.random_weights())
     std::fprintf(stderr, "m2vk classify: note: %s holds RANDOM weights (m2vk demo-model): the labels mean nothing\n",
                  model_dir->c_str());

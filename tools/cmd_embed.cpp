@@ -73,6 +73,8 @@ int run_embed(const std::vector<std::string>& args) {
   if (texts.empty()) throw UsageError("no input texts");
 
   m2vk::Model model = m2vk::Model::load(*model_dir, lo);
+  if (const std::string note = m2vk::cli::precision_note(model, lo); !note.empty())
+    std::fprintf(stderr, "m2vk embed: note: %s\n", note.c_str());
   if (model.random_weights())
     std::fprintf(stderr, "m2vk embed: note: %s holds RANDOM weights (m2vk demo-model): the embeddings mean nothing\n",
                  model_dir->c_str());
@@ -94,6 +96,7 @@ int run_embed(const std::vector<std::string>& args) {
         std::fprintf(stderr, "%-32s %10.3f %7zu %5.1f%%\n", op.op.c_str(), op.ms, op.count,
                      r.profile.total_ms > 0 ? 100.0 * op.ms / r.profile.total_ms : 0.0);
       std::fprintf(stderr, "device memory: %s\n", m2vk::cli::describe_device_memory(model).c_str());
+      std::fprintf(stderr, "GEMM precision: %s\n", std::string(m2vk::ops::precision_name(model.gpu_model()->gemm_precision())).c_str());
     }
   }
   if (output)

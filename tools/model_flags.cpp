@@ -30,14 +30,30 @@ void declare_load_flags(ArgParser& p) {
                        "the GPU when a Vulkan device exists, else cpu; M2VK_DEVICE and CUDA_VISIBLE_DEVICES apply)")
       .option("--spectrum-budget",
               "GPU: MB of device memory for cached filter spectra (default: a quarter of device memory, at most "
-              "8192; the 80M-32k model needs 4800 to cache all at 32k tokens; less rebuilds them every pass)");
+              "8192; the 80M-32k model needs 4800 to cache all at 32k tokens; less rebuilds them every pass)")
+      .option("--precision",
+              "GPU GEMMs: fp32 (default) or fp16 (fp16 inputs, fp32 accumulation on cooperative matrices where the "
+              "device has VK_NV_cooperative_matrix; elsewhere fp32, and the notes say so)");
 }
 
 ModelLoadOptions parse_load_options(const ArgParser& p) {
   ModelLoadOptions lo;
   lo.device = parse_device_flag(p);
   if (auto mb = p.get_int("--spectrum-budget", 0, 1 << 30)) lo.spectrum_budget_bytes = std::uint64_t(*mb) << 20;
+  const std::string precision = p.get_or("--precision", "fp32");
+  if (precision == "fp16") lo.reduced_precision = true;
+  else if (precision != "fp32") throw UsageError("--precision '" + precision + "': expected fp32 or fp16");
   return lo;
+}
+
+std::string precision_note(const Model& model, const ModelLoadOptions& options) {
+  if (!options.reduced_precision) return "";
+  const gpu::GpuModel* g = model.gpu_model();
+  if (!g) return "--precision fp16 applies to the GPU; the CPU reference path computes in double precision";
+  const std::string why = g->gemm_precision_fallback();
+  if (why.empty()) return "";
+  return "--precision fp16: cooperative matrices are unavailable on " + g->device_info().name + " (" + why +
+         "); the GEMMs run in fp32";
 }
 
 std::string describe_device_memory(const Model& model) {

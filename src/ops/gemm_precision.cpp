@@ -15,17 +15,16 @@ Precision parse_precision(std::string_view name) {
   throw OpError("unknown GEMM precision '" + std::string(name) + "' (expected fp32 or fp16-coopmat)");
 }
 
-bool coopmat_enabled(const host::Context&) {
-  // host::Context does not enable VK_NV_cooperative_matrix / VK_KHR_cooperative_matrix at device
-  // creation, and using the extension's SPIR-V capability without it is invalid. When the
-  // context gains the flag, return it here.
-  return false;
-}
+bool coopmat_enabled(const host::Context& ctx) { return ctx.cooperative_matrix_enabled(); }
 
 std::string coopmat_missing(const host::DeviceInfo& info, bool enabled) {
   std::string why;
   auto add = [&](const std::string& s) { why += (why.empty() ? "" : "; ") + s; };
-  if (!info.cooperative_matrix) add("no VK_KHR_cooperative_matrix / VK_NV_cooperative_matrix");
+  if (!info.coopmat_nv_f16) {
+    add(info.cooperative_matrix ? "VK_NV_cooperative_matrix with a 16x16x16 fp16 x fp16 + fp32 shape is missing (the kernel "
+                                  "is written for the NV extension; the device has VK_KHR_cooperative_matrix only or other shapes)"
+                                : "no VK_NV_cooperative_matrix");
+  }
   if (!info.fp16_arithmetic) add("no shaderFloat16");
   if (info.subgroup_size != 32) add("subgroup size " + std::to_string(info.subgroup_size) + " (kernel needs 32)");
   if (why.empty() && !enabled) add("the Vulkan context did not enable cooperative matrices");

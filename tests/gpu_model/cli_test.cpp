@@ -77,6 +77,19 @@ TEST_F(GpuCli, SpectrumBudgetZeroRebuildsSpectraWithTheSameEmbedding) {
   EXPECT_EQ(run(base + "--spectrum-budget lots hi").code, 2);
 }
 
+TEST_F(GpuCli, PrecisionFp16SaysWhyItRunsFp32OnLavapipe) {
+  const std::string base = "embed --model " + q(dir_->path()) + " --device llvmpipe --max-length 32 ";
+  const CliRun fp32 = run(base + "hello world");
+  const CliRun fp16 = run(base + "--precision fp16 hello world", true);
+  ASSERT_EQ(fp32.code, 0) << fp32.out;
+  ASSERT_EQ(fp16.code, 0) << fp16.out;
+  EXPECT_NE(fp16.out.find("cooperative matrices are unavailable on llvmpipe"), std::string::npos) << fp16.out;
+  const auto json = fp16.out.find("{\"");
+  ASSERT_NE(json, std::string::npos) << fp16.out;
+  EXPECT_EQ(fp16.out.substr(json), fp32.out);  // the fp32 kernels ran
+  EXPECT_EQ(run(base + "--precision bf16 hi").code, 2);
+}
+
 TEST(GpuGoldenCli, GoldenOnTheGpuExitsZero) {
   const CliRun r = run("golden " + q(m2vk::test::golden_dir("tiny-unidirectional")) + " --device gpu");
   EXPECT_EQ(r.code, 0) << r.out;

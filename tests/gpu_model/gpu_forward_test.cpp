@@ -168,6 +168,29 @@ TEST_F(GpuForward, RowsAreIndependentOfTheirBatch) {
   expect_validation_clean(gm);
 }
 
+TEST_F(GpuForward, ReducedPrecisionUsesCooperativeMatricesOrFallsBackToFp32) {
+  gpu::GpuModel fp32(parts_->config, parts_->weights, options());
+  gpu::GpuOptions o = options();
+  o.gemm_precision = ops::Precision::FP16CoopMat;
+  gpu::GpuModel reduced(parts_->config, parts_->weights, o);
+  const Batch b = random_batch(cfg_, 2, 100, 4);
+  const ForwardResult r32 = fp32.forward(b), r16 = reduced.forward(b);
+  EXPECT_EQ(fp32.gemm_precision(), ops::Precision::FP32);
+  EXPECT_TRUE(fp32.gemm_precision_fallback().empty());
+  if (reduced.gemm_precision() == ops::Precision::FP32) {
+    // No cooperative matrices (lavapipe): the same fp32 kernels, bit for bit, and the reason.
+    EXPECT_NE(reduced.gemm_precision_fallback().find("cooperative_matrix"), std::string::npos)
+        << reduced.gemm_precision_fallback();
+    EXPECT_EQ(r16.pooled.data, r32.pooled.data);
+  } else {
+    // fp16 inputs: within the GEMM test's bound of fp32 (4e-3), compounded over the layers.
+    const ForwardResult want = ref::forward(parts_->config, parts_->weights, b);
+    EXPECT_LE(scaled_error(r16.pooled.data, want.pooled.data), 2e-2);
+    EXPECT_NE(r16.pooled.data, r32.pooled.data);
+  }
+  expect_validation_clean(reduced);
+}
+
 TEST_F(GpuForward, BadBatchesAreNamedErrors) {
   gpu::GpuModel gm(parts_->config, parts_->weights, options());
   Batch b = random_batch(cfg_, 1, 8, 1);

@@ -20,6 +20,7 @@ host::DeviceInfo capable_device() {
   host::DeviceInfo d;
   d.name = "fake tensor-core GPU";
   d.cooperative_matrix = true;
+  d.coopmat_nv_f16 = true;
   d.fp16_arithmetic = true;
   d.subgroup_size = 32;
   return d;
@@ -37,7 +38,8 @@ TEST(GemmPrecision, EachMissingPieceFallsBackAndIsNamed) {
     const char* needle;
   };
   const Miss cases[] = {
-      {[](host::DeviceInfo& d) { d.cooperative_matrix = false; }, true, "cooperative_matrix"},
+      {[](host::DeviceInfo& d) { d.cooperative_matrix = d.coopmat_nv_f16 = false; }, true, "no VK_NV_cooperative_matrix"},
+      {[](host::DeviceInfo& d) { d.coopmat_nv_f16 = false; }, true, "KHR_cooperative_matrix only"},
       {[](host::DeviceInfo& d) { d.fp16_arithmetic = false; }, true, "shaderFloat16"},
       {[](host::DeviceInfo& d) { d.subgroup_size = 8; }, true, "subgroup size 8"},
       {[](host::DeviceInfo&) {}, false, "did not enable"},
@@ -69,6 +71,9 @@ TEST_F(GemmPrecisionDevice, LavapipeFallsBackToFp32) {
   // lavapipe has no cooperative matrices: reduced precision silently becomes FP32, or errors
   // clearly under Require.
   EXPECT_FALSE(ctx().device_info().cooperative_matrix);
+  EXPECT_FALSE(ctx().device_info().coopmat_nv_f16);
+  EXPECT_FALSE(ctx().cooperative_matrix_enabled());
+  EXPECT_FALSE(ops::coopmat_enabled(ctx()));
   EXPECT_EQ(ops::resolve_precision(ctx(), Precision::FP16CoopMat), Precision::FP32);
   EXPECT_THROW(ops::resolve_precision(ctx(), Precision::FP16CoopMat, PrecisionPolicy::Require), ops::OpError);
 }

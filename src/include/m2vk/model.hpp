@@ -112,6 +112,10 @@ struct ModelLoadOptions {
   // 4.8 GB). Unset: a quarter of the device-local heap, at most 8 GiB. A smaller budget trades
   // memory for time: each layer's spectra are then rebuilt on the device every forward pass.
   std::optional<std::uint64_t> spectrum_budget_bytes;
+  // GPU: run the GEMMs with fp16 inputs and fp32 accumulation on cooperative matrices (tensor
+  // cores) where the device has them (VK_NV_cooperative_matrix, subgroup size 32); elsewhere fp32.
+  // notes() says which ran. Error against fp32: src/ops/README-layer-ops.md.
+  bool reduced_precision = false;
 };
 
 class Model {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "m2vk/ops/gemm_precision.hpp"
 #include "m2vk/ref/forward.hpp"
 #include "m2vk/tokenizer.hpp"
 
@@ -38,8 +39,14 @@ Model Model::load(const std::filesystem::path& dir, const ModelLoadOptions& opti
     const Device& req = options.device;
     go.device_spec = !req.spec.empty() ? req.spec : req.index >= 0 ? std::to_string(req.index) : "";
     if (options.spectrum_budget_bytes) go.spectrum_budget_bytes = std::max<std::uint64_t>(*options.spectrum_budget_bytes, 1);
+    if (options.reduced_precision) go.gemm_precision = ops::Precision::FP16CoopMat;
     impl->gpu = std::make_unique<gpu::GpuModel>(impl->parts.config, impl->parts.weights, go);
     impl->parts.notes.push_back("device: " + impl->gpu->device_info().name + " (" + impl->gpu->device_reason() + ")");
+    if (options.reduced_precision) {
+      const std::string why = impl->gpu->gemm_precision_fallback();
+      impl->parts.notes.push_back("GEMM precision: " + std::string(ops::precision_name(impl->gpu->gemm_precision())) +
+                                  (why.empty() ? "" : " (fp16-coopmat unavailable: " + why + ")"));
+    }
   }
   return Model(std::move(impl));
 }

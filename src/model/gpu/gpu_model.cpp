@@ -72,6 +72,8 @@ struct GpuModel::Impl {
   std::unique_ptr<host::Context> ctx;
   std::unique_ptr<DeviceWeights> dw;
   std::unique_ptr<ops::FftConv> fft;
+  ops::Precision precision = ops::Precision::FP32;  // resolved GpuOptions::gemm_precision
+  std::string precision_fallback;                   // why FP16CoopMat was not used
   // Fast path.
   Slot inputs, h, p, x1v, x2, a, o, glu, pooled_in, pooled, logits;
   // Extra buffers of the intermediate-producing path.
@@ -196,12 +198,17 @@ GpuModel::GpuModel(const ModelConfig& config, const ModelWeights& weights, const
     fo.spectrum_budget_bytes = std::min<u64>(heap / 4, 8ull << 30);
   }
   m.fft = std::make_unique<ops::FftConv>(*m.ctx, fo);
+  m.precision = ops::resolve_precision(*m.ctx, options.gemm_precision);
+  if (m.precision != options.gemm_precision)
+    m.precision_fallback = ops::coopmat_missing(m.ctx->device_info(), ops::coopmat_enabled(*m.ctx));
 }
 
 GpuModel::~GpuModel() = default;
 
 const host::DeviceInfo& GpuModel::device_info() const { return impl_->ctx->device_info(); }
 std::string GpuModel::device_reason() const { return impl_->choice.reason; }
+ops::Precision GpuModel::gemm_precision() const { return impl_->precision; }
+std::string GpuModel::gemm_precision_fallback() const { return impl_->precision_fallback; }
 host::Context& GpuModel::context() { return *impl_->ctx; }
 
 GpuMemory GpuModel::memory() const {
@@ -244,7 +251,10 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
   const u64 T = u64(B) * L, TH = T * H;
   const DeviceWeights& dw = *m.dw;
   const bool glu = cfg.use_glu_mlp;
-  const bool fused = !glu || ops::glu_fusable(dw.layers.at(0).gated);
+  ops::GemmOptions plain;
+  plain.precision = m.precision;
+  // The cooperative-matrix kernel has no fused GLU epilogue.
+  const bool fused = !glu || (ops::glu_fusable(dw.layers.at(0).gated) && m.precision == ops::Precision::FP32);
   const u32 G = glu ? 2 * I : I;
 
   PlanLimits lim;
@@ -335,7 +345,7 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
       spectra[i] = m.spectra(i, L, pb);
     }
     begin();
-    ops::record_linear(ctx, *rec, hv, lw.in_linear, pv);
+    ops::record_linear(ctx, *rec, hv, lw.in_linear, pv, plain);
     ops::record_short_conv_gated(ctx, *rec, pv, lw.short_conv, x1vv, x2v);
     ops::FftConvArgs c1;
     c1.batch = B;
@@ -365,7 +375,7 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
       c1.out = ops::FftTensor::token_major(yb, H, L);
       c1.accumulate = c2.has_value();
       m.fft->record(*rec, c1);
-      ops::record_linear(ctx, *rec, yv, lw.out_linear, mv);
+      ops::record_linear(ctx, *rec, yv, lw.out_linear, mv, plain);
       // MLP in token chunks: a = act(m W_g^T), o = a W_o^T + b, h = LayerNorm(o + m).
       for (u64 t0 = 0; t0 < T; t0 += plan.chunk_tokens) {
         const u32 n = static_cast<u32>(std::min<u64>(plan.chunk_tokens, T - t0));
@@ -373,11 +383,11 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
         const MatrixView hc = MatrixView::row_major(hb, 1, n, H, t0 * H);
         const MatrixView ac = MatrixView::row_major(ab, 1, n, glu ? I : G);
         const MatrixView oc = MatrixView::row_major(ob, 1, n, H);
-        ops::GemmOptions go;
+        ops::GemmOptions go = plain;
         go.epilogue = glu ? ops::Epilogue::Glu : ops::Epilogue::Gelu;
         if (glu && !fused) go.glu_scratch = glub;
         ops::record_linear(ctx, *rec, mc, lw.gated, ac, go);
-        ops::record_linear(ctx, *rec, ac, lw.wo, oc);
+        ops::record_linear(ctx, *rec, ac, lw.wo, oc, plain);
         ops::record_layer_norm(ctx, *rec, oc, mc, lw.norm, hc);
       }
       continue;
@@ -397,13 +407,13 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
       ops::record_mul_add(ctx, *rec, lcv, x2v, std::nullopt, ycv);
     }
     const MatrixView dmv = MatrixView::row_major(dmb, B, L, H);
-    ops::record_linear(ctx, *rec, ycv, lw.out_linear, dmv);
+    ops::record_linear(ctx, *rec, ycv, lw.out_linear, dmv, plain);
     const MatrixView gv = MatrixView::row_major(dgb, B, L, G);
     const MatrixView av = MatrixView::row_major(dab, B, L, glu ? I : G);
     const MatrixView ov = MatrixView::row_major(doutb, B, L, H);
-    ops::record_linear(ctx, *rec, dmv, lw.gated, gv);
+    ops::record_linear(ctx, *rec, dmv, lw.gated, gv, plain);
     ops::record_activation(ctx, *rec, glu ? ops::Activation::Glu : ops::Activation::Gelu, gv, av);
-    ops::record_linear(ctx, *rec, av, lw.wo, ov);
+    ops::record_linear(ctx, *rec, av, lw.wo, ov, plain);
     ops::record_layer_norm(ctx, *rec, ov, dmv, lw.norm, hv);
     submit();
 
@@ -440,7 +450,7 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
   if (dw.pooler) {
     pooledb = m.pooled.get(ctx, u64(B) * H * 4);
     const MatrixView pv_out = MatrixView::row_major(pooledb, B, 1, H);
-    ops::GemmOptions go;
+    ops::GemmOptions go = plain;
     go.epilogue = ops::Epilogue::Tanh;
     if (cfg.pool_all) {
       const MatrixView pin = MatrixView::row_major(m.pooled_in.get(ctx, u64(B) * H * 4), B, 1, H);
@@ -451,7 +461,7 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
     }
     if (dw.classifier) {
       logitsb = m.logits.get(ctx, u64(B) * dw.classifier->out * 4);
-      ops::record_linear(ctx, *rec, pv_out, *dw.classifier, MatrixView::row_major(logitsb, B, 1, dw.classifier->out));
+      ops::record_linear(ctx, *rec, pv_out, *dw.classifier, MatrixView::row_major(logitsb, B, 1, dw.classifier->out), plain);
     }
   }
   submit();

@@ -1,10 +1,11 @@
 // Which arithmetic the GEMMs use, and the rule that picks it for a device.
 //
-// FP16CoopMat needs cooperative matrices (VK_KHR_cooperative_matrix or VK_NV_cooperative_matrix),
-// shaderFloat16, a subgroup size of 32 (the kernel's layout) and a Context that enabled them.
-// Debian 12's glslc (shaderc 2023.2, glslang 12) does not know GL_KHR_cooperative_matrix, so the
-// kernel is written against GL_NV_cooperative_matrix (NVIDIA's drivers expose it); the host
-// Context enables neither extension today, so coopmat_enabled() is false everywhere for now.
+// FP16CoopMat needs VK_NV_cooperative_matrix with a 16x16x16 fp16 x fp16 + fp32 subgroup shape
+// (DeviceInfo::coopmat_nv_f16), shaderFloat16, a subgroup size of 32 (the kernel's layout) and a
+// Context that enabled them (host::Context does where the device has them). Debian 12's glslc
+// (shaderc 2023.2, glslang 12) does not know GL_KHR_cooperative_matrix, so the kernel is written
+// against GL_NV_cooperative_matrix (NVIDIA's drivers expose it); KHR-only devices (e.g. AMD)
+// run fp32.
 //
 // Choice (documented in src/ops/README-layer-ops.md): asking for FP16CoopMat where it is
 // unavailable falls back to FP32 by default, so one command line runs everywhere, and the

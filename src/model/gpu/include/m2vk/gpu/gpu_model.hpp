@@ -20,6 +20,7 @@
 #include "m2vk/batch.hpp"
 #include "m2vk/config.hpp"
 #include "m2vk/host/device_info.hpp"
+#include "m2vk/ops/gemm_precision.hpp"
 #include "m2vk/tensor.hpp"
 #include "m2vk/weights.hpp"
 
@@ -40,6 +41,10 @@ struct GpuOptions {
   // Test hook of the FFT op (FftConvOptions::max_single): FFT sizes above it run the four-step
   // multi-pass kernels, so small tests reach the code path long inputs use. 0 = off.
   std::uint32_t fft_max_single = 0;
+  // GEMM arithmetic asked for. FP16CoopMat (fp16 inputs, fp32 accumulation on cooperative
+  // matrices) runs where the device and context have it and falls back to FP32 elsewhere;
+  // gemm_precision() says which runs.
+  ops::Precision gemm_precision = ops::Precision::FP32;
 };
 
 // GPU time of one op type (the recorder's dispatch name) summed over a forward pass.
@@ -81,6 +86,10 @@ class GpuModel {
   ForwardResult forward(const Batch& batch, const IntermediateSink* sink = nullptr, GpuProfile* profile = nullptr);
 
   const host::DeviceInfo& device_info() const;
+  // The GEMM precision in use (GpuOptions::gemm_precision resolved for this device), and why a
+  // requested FP16CoopMat fell back to FP32 ("" when it did not).
+  ops::Precision gemm_precision() const;
+  std::string gemm_precision_fallback() const;
   std::string device_reason() const;  // why this device was chosen
   GpuMemory memory() const;
   host::Context& context();
