@@ -33,3 +33,16 @@ foreach(rap "4;8;2;3;1" "4;16;2;4;1" "8;16;3;4;1" "8;32;3;5;1" "16;32;4;5;1" "16
   m2vk_shader(NAME fft_conv_reg_m${m} SOURCE fft_conv_reg.comp DEFINES ${d})
   m2vk_shader(NAME fft_spectrum_reg_m${m} SOURCE fft_conv_reg.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
 endforeach()
+# Wide register kernel (fft_conv_regw.comp): one row k1 per subgroup, M = 8 R^2, workgroups of
+# R * 8 invocations, P phases per exchange (M * 8 / P bytes of shared memory). M = 32768
+# (N = 65536, L <= 32768) is picked by make_fft_plan; M = 2048 (four phases) runs the same code
+# in tests at a small JIT cost (FftConvOptions::wide_register_kernel).
+foreach(rp "16;4;4" "64;6;8")
+  list(GET rp 0 r)
+  list(GET rp 1 rlog)
+  list(GET rp 2 p)
+  math(EXPR m "${r} * ${r} * 8")
+  set(d FFT_R=${r}u FFT_RLOG=${rlog}u FFT_P=${p})
+  m2vk_shader(NAME fft_conv_regw_m${m} SOURCE fft_conv_regw.comp DEFINES ${d})
+  m2vk_shader(NAME fft_spectrum_regw_m${m} SOURCE fft_conv_regw.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
+endforeach()

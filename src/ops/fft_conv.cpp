@@ -99,7 +99,8 @@ void record_job(host::Context& ctx, host::CommandRecorder& rec, const Job& job, 
   const host::Pipeline* p_single = nullptr;
   const host::Pipeline *p_cols_fwd = nullptr, *p_rows = nullptr, *p_cols_inv = nullptr;
   if (plan.reg) {
-    p_single = &ctx.pipeline((job.spectrum_mode ? "fft_spectrum_reg_m" : "fft_conv_reg_m") + S(plan.half()));
+    std::string w = plan.wide ? "w_m" : "_m";
+    p_single = &ctx.pipeline((job.spectrum_mode ? "fft_spectrum_reg" : "fft_conv_reg") + w + S(plan.half()));
   } else if (plan.single_pass()) {
     p_single = &ctx.pipeline((job.spectrum_mode ? "fft_spectrum_single" : "fft_conv_single") + sfx);
   } else {
@@ -204,7 +205,7 @@ std::shared_ptr<FilterSpectrum> FftConv::compute_spectrum(host::CommandRecorder&
   if (stride < f.len) throw FftConvError("FFT convolution spectrum: filter stride " + S(stride) + " < length " + S(f.len));
   auto spec = std::make_shared<FilterSpectrum>();
   spec->backend = FftBackend::Ours;
-  spec->plan = make_fft_plan(n, ctx_.limits(), options_.max_single, register_kernel());
+  spec->plan = make_fft_plan(n, ctx_.limits(), options_.max_single, register_kernel(), options_.wide_register_kernel);
   spec->channels = f.channels;
   spec->len = f.len;
   spec->bidirectional = f.kr.has_value();
@@ -308,11 +309,12 @@ void FftConv::warm_up(std::uint32_t n) {
     vkfft_->warm_up(n);
     return;
   }
-  FftPlan p = make_fft_plan(n, ctx_.limits(), options_.max_single, register_kernel());
+  FftPlan p = make_fft_plan(n, ctx_.limits(), options_.max_single, register_kernel(), options_.wide_register_kernel);
   std::string sfx = "_s" + S(p.smem);
   if (p.reg) {
-    ctx_.pipeline("fft_conv_reg_m" + S(p.half()));
-    ctx_.pipeline("fft_spectrum_reg_m" + S(p.half()));
+    std::string w = p.wide ? "w_m" : "_m";
+    ctx_.pipeline("fft_conv_reg" + w + S(p.half()));
+    ctx_.pipeline("fft_spectrum_reg" + w + S(p.half()));
   } else if (p.single_pass()) {
     ctx_.pipeline("fft_conv_single" + sfx);
     ctx_.pipeline("fft_spectrum_single" + sfx);

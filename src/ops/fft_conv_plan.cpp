@@ -13,6 +13,9 @@ namespace {
 constexpr std::uint32_t kSmemVariants[] = {4096, 2048};
 // Register-kernel sizes M = N/2 compiled (fft_conv_reg_m*, fft_spectrum_reg_m*).
 constexpr std::uint32_t kRegMinM = 256, kRegMaxM = 8192;
+// Wide register kernel (fft_conv_regw_m*): M = 8 R^2 with R = 16 (tests only) and 64, workgroups
+// of R * 8 invocations, 32 KiB of shared memory at M = 32768 (4 KiB at M = 2048).
+constexpr std::uint32_t kRegWideM = 32768, kRegWideTestM = 2048;
 
 std::uint32_t pick_smem(const host::Limits& limits) {
   for (std::uint32_t s : kSmemVariants)
@@ -45,7 +48,8 @@ std::uint32_t fft_max_size(const host::Limits& limits) {
   return static_cast<std::uint32_t>(2 * m);
 }
 
-FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t max_single, bool register_kernel) {
+FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t max_single, bool register_kernel,
+                      bool wide_register) {
   if (n < 2 || !std::has_single_bit(n))
     throw FftConvError("FFT convolution: FFT size " + std::to_string(n) + " is not a power of two >= 2");
   std::uint32_t max_n = fft_max_size(limits);
@@ -61,7 +65,18 @@ FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t
   // The register kernel (fft_conv_reg.comp) is written for subgroups of 8 lanes (lavapipe,
   // some Intel GPUs); M = A * R * 8 with the (R, A) variants of shaders/variants/fft_conv.cmake,
   // one row per workgroup of M / A invocations, M complex values of shared memory.
-  if (register_kernel && max_single == 0 && limits.subgroup_size == 8 && m >= kRegMinM && m <= kRegMaxM &&
+  bool sg8 = register_kernel && max_single == 0 && limits.subgroup_size == 8;
+  if (sg8 && (m == kRegWideM || (wide_register && m == kRegWideTestM))) {
+    std::uint32_t r = m == kRegWideM ? 64 : 16;
+    if (limits.max_workgroup_invocations >= r * 8 && limits.max_shared_memory >= (m == kRegWideM ? 32768u : 4096u)) {
+      p.m1 = 1;
+      p.m2 = m;
+      p.cols = 1;
+      p.reg = p.wide = true;
+      return p;
+    }
+  }
+  if (sg8 && m >= kRegMinM && m <= kRegMaxM &&
       reg_shared_bytes(m) <= limits.max_shared_memory && limits.max_workgroup_invocations >= reg_workgroup(m)) {
     p.m1 = 1;
     p.m2 = m;

@@ -40,6 +40,7 @@ struct Case {
   bool in_token_major = false, out_token_major = false;
   std::uint32_t max_single = 0;
   bool register_kernel = true;  // false: the shared-memory single-pass kernel even where the register one applies
+  bool wide_register = false;   // the wide register kernel at every size it is compiled for (N/2 = 2048)
   FftBackend backend = FftBackend::Ours;
   std::uint32_t filter_stride_pad = 0;  // kf/kr rows longer than len (prefix use)
 };
@@ -47,7 +48,7 @@ struct Case {
 std::string describe(const Case& c) {
   return "B" + std::to_string(c.batch) + " C" + std::to_string(c.channels) + " L" + std::to_string(c.len) + " N" +
          std::to_string(c.n) + (c.bidir ? " bidir" : " causal") + (c.max_single ? " forced-four-step" : "") +
-         (c.register_kernel ? "" : " shared-memory") +
+         (c.register_kernel ? "" : " shared-memory") + (c.wide_register ? " wide" : "") +
          (c.backend == FftBackend::VkFFT ? " vkfft" : "");
 }
 
@@ -121,6 +122,7 @@ class FftConvTest : public test::VkTest {
     std::vector<double> want;   // channel-major
     double rel_err = 0;         // max|got - want| / max|want|
     bool reg = false;           // the plan ran the register/subgroup kernel
+    bool wide = false;          // ... in its wide form (fft_conv_regw.comp)
   };
 
   Result run(const Case& c, std::uint32_t seed = 1) {
@@ -159,6 +161,7 @@ class FftConvTest : public test::VkTest {
     opt.backend = c.backend;
     opt.max_single = c.max_single;
     opt.register_kernel = c.register_kernel;
+    opt.wide_register_kernel = c.wide_register;
     ops::FftConv op(ctx(), opt);
     auto layout = [&](const host::Buffer& buf, bool token) {
       return token ? ops::FftTensor::token_major(buf, C, L) : ops::FftTensor::channel_major(buf, C, L);
@@ -187,6 +190,7 @@ class FftConvTest : public test::VkTest {
 
     Result r;
     r.reg = spec->plan.reg;
+    r.wide = spec->plan.wide;
     r.got = from_layout(download<float>(bout), B, C, L, c.out_token_major);
     r.want = std::move(want);
     double max_ref = 0, max_err = 0;
@@ -206,7 +210,7 @@ class FftConvTest : public test::VkTest {
                                         << bound_for(n);
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3e", r.rel_err);
-    RecordProperty("rel_err_L" + std::to_string(c.len) + "_N" + std::to_string(n) + (r.reg ? "_reg" : ""), buf);
+    RecordProperty("rel_err_L" + std::to_string(c.len) + "_N" + std::to_string(n) + (r.wide ? "_regw" : r.reg ? "_reg" : ""), buf);
     return r;
   }
 };
@@ -264,7 +268,9 @@ TEST(FftPlan, RegisterKernelWhereItApplies) {
   lim.subgroup_size = 8;
   for (std::uint32_t n = 2; n <= (1u << 17); n *= 2) {
     ops::FftPlan p = ops::make_fft_plan(n, lim);
-    EXPECT_EQ(p.reg, n >= 512 && n <= 16384) << "N " << n;
+    EXPECT_EQ(p.reg, (n >= 512 && n <= 16384) || n == 65536) << "N " << n;
+    EXPECT_EQ(p.wide, n == 65536) << "N " << n;
+    EXPECT_EQ(ops::make_fft_plan(n, lim, 0, true, true).wide, n == 4096 || n == 65536) << "N " << n;  // test hook
     EXPECT_EQ(p.spec_row_bytes(), std::uint64_t(n / 2) * (p.reg ? 16 : 8)) << "N " << n;
     if (p.reg) {
       EXPECT_TRUE(p.single_pass() && p.cols == 1) << "N " << n;
@@ -281,6 +287,11 @@ TEST(FftPlan, RegisterKernelWhereItApplies) {
   EXPECT_FALSE(ops::make_fft_plan(16384, lim).reg);
   EXPECT_FALSE(ops::make_fft_plan(8192, lim).reg);
   EXPECT_TRUE(ops::make_fft_plan(4096, lim).reg);
+  EXPECT_FALSE(ops::make_fft_plan(65536, lim).reg);  // the wide kernel needs 32 KiB at N/2 = 32768
+  EXPECT_TRUE(ops::make_fft_plan(4096, lim, 0, true, true).wide);  // 4 KiB
+  lim.max_shared_memory = 32768;
+  lim.max_workgroup_invocations = 256;  // N/2 = 32768 runs 512 invocations
+  EXPECT_FALSE(ops::make_fft_plan(65536, lim).reg);
 }
 
 // Every compiled (R, A) variant, N/2 = 256 .. 8192 (two-phase exchanges at 8192), odd and even L, L = N/2, both filter
@@ -307,6 +318,50 @@ TEST_F(FftConvTest, RegisterKernelEverySize) {
     Result r = check(c);
     EXPECT_TRUE(r.reg) << describe(c) << ": expected the register kernel";
   }
+}
+
+// The wide register kernel's code at N/2 = 2048 (R = 16, four phases per exchange; the same
+// source as N/2 = 32768 with R = 64 and eight phases): L = 1, odd and even L, L = N/2, both
+// filter directions, batch > 1, the fused epilogue and token-major layouts.
+TEST_F(FftConvTest, WideRegisterKernelSmall) {
+  if (ctx().limits().subgroup_size != 8) GTEST_SKIP() << "register kernel needs subgroups of 8";
+  struct Row {
+    std::uint32_t len, batch, channels;
+    bool bidir, epilogue;
+  };
+  for (const Row& row : {Row{1, 1, 2, true, false}, Row{1200, 2, 3, true, false}, Row{2048, 1, 2, true, true},
+                         Row{1537, 3, 2, false, true}, Row{2000, 2, 1, false, false}, Row{1999, 1, 2, true, true}}) {
+    Case c;
+    c.len = row.len;
+    c.n = 4096;
+    c.batch = row.batch;
+    c.channels = row.channels;
+    c.bidir = row.bidir;
+    c.wide_register = true;
+    c.pregate = c.postgate = c.d = c.accumulate = row.epilogue;
+    c.in_token_major = row.epilogue && row.len % 2 == 1;
+    c.out_token_major = row.epilogue && row.len % 2 == 0;
+    Result r = check(c);
+    EXPECT_TRUE(r.wide) << describe(c) << ": expected the wide register kernel";
+  }
+}
+
+// N = 65536 (L up to 32768), the size the wide kernel exists for: L = N/2 bidirectional with D,
+// and a shorter causal row with the whole epilogue and batch 2 (one JIT of each variant).
+TEST_F(FftConvTest, WideRegisterKernel32k) {
+  if (ctx().limits().subgroup_size != 8) GTEST_SKIP() << "register kernel needs subgroups of 8";
+  Case c;
+  c.len = 32768;
+  c.channels = 2;
+  c.d = true;
+  EXPECT_TRUE(check(c).wide) << describe(c);
+  c.len = 20001;
+  c.n = 65536;
+  c.bidir = false;
+  c.batch = 2;
+  c.channels = 1;
+  c.pregate = c.postgate = c.accumulate = true;
+  EXPECT_TRUE(check(c).wide) << describe(c);
 }
 
 TEST_F(FftConvTest, SharedMemorySinglePassWhereRegisterKernelApplies) {
@@ -359,6 +414,7 @@ TEST_F(FftConvTest, FourStep32kInputFewChannels) {
   Case c;
   c.len = 32768;  // N = 65536: m1 = 16, m2 = 2048
   c.channels = 3;
+  c.register_kernel = false;  // the wide register kernel where the subgroup size is 8
   c.d = true;
   check(c);
 }

@@ -1,0 +1,186 @@
+#version 450
+// Single-pass FFT long convolution for subgroups of FFT_S = 8 lanes, "wide" form for long rows
+// (N/2 = 32768 on lavapipe): one row per workgroup of B = R * 8 invocations, ONE row k1 of the
+// second FFT step per subgroup. fft_conv_reg.comp gives each subgroup J >= 2 rows k1, which for
+// M = 32768 and <= 64 complex registers per invocation is impossible (A * R * 8 = M, A >= 2 R P).
+// Here A = R (one job per subgroup), so M = 8 R^2: R = 64 for M = 32768 (512 invocations),
+// R = 16 for M = 2048 (a small variant that runs the same code in tests).
+//
+// Forward FFT (n = B n1 + n2, k = k1 + A k2), as in fft_conv_reg.comp:
+//   1. invocation i (= n2) loads z[B n1 + i], DFT_A over n1, twiddle W_M^(i k1);
+//   2. subgroup g (= k1) loads row k1: lane l takes n2 = S p + l, p < R; DFT_R over p (-> q),
+//      twiddle W_B^(l q), DFT_S across lanes: register q of lane l holds Z[k1 + A (q + R sl)],
+//      sl = bitrev(l).
+// The row (M complex) does not fit 32 KiB of shared memory: every exchange runs in P phases.
+// Shared memory holds vec4 = two complex values; each exchange pairs values on the side that
+// holds both, the other side uses half of what it loads (a vec4 load costs what a vec2 one does):
+//   forward transpose, phase h: k1 in [h AP, (h+1) AP); vec4 = (k1, k1 + 1) at [(k1 - h AP)/2][n2];
+//   real-FFT pairing, phase h: every lane writes its q in phase P-1-h's range as (q, q+1) pairs
+//     and reads the partners of its q in phase h's: Z[M-k] for k1 > 0 is
+//     (k1', q', sl') = (A - k1, R - 1 - q, S - 1 - sl), so the partners of (q, q+1) are the pair
+//     (R-2-q, R-1-q), swapped. Row k1 = 0 (subgroup 0: k = A m, partner A (R S - m)) gets a
+//     phase of its own;
+//   inverse transpose, phase h: subgroup k1 writes n2 and n2 + B/2 as one vec4.
+// On llvmpipe the workgroup's subgroups run one after the other between barriers, so phases in
+// which only some subgroups work cost nothing extra. Phase loops whose bodies are large do not
+// unroll (JIT time); their register-array side picks its constant indices under a uniform branch.
+//
+// Conv mode: the input's upper half is zero padding (L <= N/2, so z[m] = 0 for m >= M/2, i.e.
+// n1 >= A/2) and only the first half of the output is needed (t < L): both are left out.
+// Spectrum layout and the folded product Z'[k] = alpha Z[k] + beta conj Z[M-k]: fft_conv_reg.comp.
+#define FFT_SPEC_VEC4 1
+#include "fft_io.glsl"
+#include "fft_r2c.glsl"
+
+#define FFT_S 8u
+#define FFT_SLOG 3u
+#include "fft_reg.glsl"
+
+const uint R = FFT_R, A = FFT_R, S = FFT_S, B = FFT_R * FFT_S, M = A * B;
+const uint P = uint(FFT_P), AP = A / P, QP = R / P;  // per phase: rows k1, registers q
+
+layout(local_size_x = FFT_R * 8) in;
+
+shared vec4 sh[M / (2u * P)];
+
+M2VK_DEFINE_REG_DFT(dft_r, FFT_R, FFT_RLOG)
+M2VK_DEFINE_TWIDDLES(twiddles_r, FFT_R)
+M2VK_DEFINE_LANE_DIF(lane_dif, FFT_R)
+M2VK_DEFINE_LANE_DIT(lane_dit, FFT_R)
+
+void main() {
+  uint i = gl_LocalInvocationIndex;
+  uint g = gl_SubgroupID, l = gl_SubgroupInvocationID;
+  uint sl = bitfieldReverse(l) >> (32u - FFT_SLOG);
+  uint row = pc.row_base + gl_WorkGroupID.x;
+#ifndef FFT_SPECTRUM_MODE
+  // whole batches in this dispatch: the batch rows of one channel back to back (spectrum in cache)
+  if (pc.row_base % pc.channels == 0u && pc.rows % pc.channels == 0u) {
+    uint nb = pc.rows / pc.channels;
+    row = pc.row_base + (gl_WorkGroupID.x % nb) * pc.channels + gl_WorkGroupID.x / nb;
+  }
+#endif
+  fft_row_setup(row);
+
+  // 1. column n2 = i
+  vec2 va[A], w[A];
+#ifdef FFT_SPECTRUM_MODE
+  [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = fetch_packed(row, B * n1 + i);
+#else
+  vec2 xg[A / 2u];  // pre-gated x at the points this invocation writes back (D term)
+  [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = n1 < A / 2u ? fetch_packed(row, B * n1 + i) : vec2(0.0);
+  [[unroll]] for (uint n1 = 0u; n1 < A / 2u; ++n1) xg[n1] = va[n1];
+#endif
+  dft_r(va, -1.0);
+  twiddles_r(w, -1.0, 0u, i, M);
+  [[unroll]] for (uint k1 = 1u; k1 < A; ++k1) va[k1] = cmul(va[k1], w[k1]);
+
+  // forward transpose: subgroup g gathers row k1 = g, n2 = S p + l
+  vec2 z[R];
+  [[dont_unroll]] for (uint h = 0u; h < P; ++h) {
+    barrier();  // the previous phase's reads are done
+    [[unroll]] for (uint hh = 0u; hh < P; ++hh) {
+      if (hh == h) {
+        [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u)
+          sh[(k1 / 2u) * B + i] = vec4(va[hh * AP + k1], va[hh * AP + k1 + 1u]);
+      }
+    }
+    barrier();
+    if (g / AP == h) {
+      uint base = ((g % AP) / 2u) * B + l;
+      bool odd = (g & 1u) != 0u;
+      [[unroll]] for (uint p = 0u; p < R; ++p) {
+        vec4 t = sh[base + S * p];
+        z[p] = odd ? t.zw : t.xy;
+      }
+    }
+  }
+  // 2. DFT_R, twiddle, DFT_S across lanes: z[q] = Z[g + A (q + R sl)]
+  dft_r(z, -1.0);
+  twiddles_r(w, -1.0, 0u, l, B);
+  [[unroll]] for (uint q = 1u; q < R; ++q) z[q] = cmul(z[q], w[q]);
+  lane_dif(z, l, -1.0);
+
+  // real-FFT pairing: zp[q] = Z[M - k]
+  vec2 zp[R];
+  uint gp = (A - g) & (A - 1u);  // partner row (k1 = 0 is fixed up below)
+  [[unroll]] for (uint h = 0u; h < P; ++h) {
+    barrier();
+    [[unroll]] for (uint qq = 0u; qq < QP; qq += 2u) {
+      uint q = (P - 1u - h) * QP + qq;
+      sh[(g * S + sl) * (QP / 2u) + qq / 2u] = vec4(z[q], z[q + 1u]);
+    }
+    barrier();
+    [[unroll]] for (uint qq = 0u; qq < QP; qq += 2u) {
+      uint q = h * QP + qq;
+      vec4 t = sh[(gp * S + (S - 1u - sl)) * (QP / 2u) + (QP - 2u - qq) / 2u];
+      zp[q] = t.zw;
+      zp[q + 1u] = t.xy;
+    }
+  }
+  barrier();
+  if (g == 0u) {
+    [[unroll]] for (uint q = 0u; q < R; q += 2u) sh[(q + R * sl) / 2u] = vec4(z[q], z[q + 1u]);
+  }
+  barrier();
+  if (g == 0u) {
+    [[unroll]] for (uint q = 0u; q < R; ++q) {
+      uint mp = (R * S - (q + R * sl)) & (R * S - 1u);
+      vec4 t = sh[mp / 2u];
+      zp[q] = (mp & 1u) == 0u ? t.xy : t.zw;
+    }
+  }
+
+  // spectrum product (kernel mode: the spectrum itself), bins in register order
+  uint spec = pc.spec_off + g_chan * M;
+  [[unroll]] for (uint q = 0u; q < R; ++q) {
+    uint k = g + A * (q + R * sl);
+    vec2 zk = z[q];
+#ifdef FFT_SPECTRUM_MODE
+    vec2 wk = twiddle(-1.0, k, pc.n);
+    vec4 v = r2c_pair(zk, zp[q], wk) / float(pc.n);
+    vec2 s = v.xy, t = cconj(v.zw), dst = s - t;
+    spec_data[spec + k] = vec4(s + t + dst * wk.y, cmul_i(dst * wk.x));
+#else
+    vec4 ab = spec_data[spec + k];
+    z[q] = cmul(ab.xy, zk) + cmul(ab.zw, cconj(zp[q]));
+#endif
+  }
+#ifndef FFT_SPECTRUM_MODE
+  // inverse of step 2: DIT across lanes (-> l), twiddle, DFT_R (-> b): n2 = l + S b, then
+  // W_M^(+n2 k1)
+  lane_dit(z, l, 1.0);
+  twiddles_r(w, 1.0, 0u, l, B);
+  [[unroll]] for (uint q = 1u; q < R; ++q) z[q] = cmul(z[q], w[q]);
+  dft_r(z, 1.0);
+  twiddles_r(w, 1.0, l * g, S * g, M);
+  [[unroll]] for (uint b = 0u; b < R; ++b) z[b] = cmul(z[b], w[b]);
+  // inverse transpose: column n2 = i gathers k1 of phase h; only outputs n1 < A/2 are needed,
+  // which the DFT below gets from all of its inputs
+  [[dont_unroll]] for (uint h = 0u; h < P; ++h) {
+    barrier();
+    if (g / AP == h) {
+      uint base = (g % AP) * (B / 2u) + l;
+      [[unroll]] for (uint b = 0u; b < R / 2u; ++b) sh[base + S * b] = vec4(z[b], z[b + R / 2u]);
+    }
+    barrier();
+    bool hi = i >= B / 2u;
+    uint col = i % (B / 2u);
+    [[unroll]] for (uint hh = 0u; hh < P; ++hh) {
+      if (hh == h) {
+        [[unroll]] for (uint k1 = 0u; k1 < AP; ++k1) {
+          vec4 t = sh[k1 * (B / 2u) + col];
+          va[hh * AP + k1] = hi ? t.zw : t.xy;
+        }
+      }
+    }
+  }
+  dft_r(va, 1.0);
+  float dgain = (pc.flags & M2VK_FFT_HAS_D) != 0u ? d_data[g_chan] : 0.0;
+  [[unroll]] for (uint n1 = 0u; n1 < A / 2u; ++n1) {
+    uint m = i + B * n1;
+    store_output_x(row, 2u * m, va[n1].x, xg[n1].x, dgain);
+    store_output_x(row, 2u * m + 1u, va[n1].y, xg[n1].y, dgain);
+  }
+#endif
+}
