@@ -1,7 +1,7 @@
 // End-to-end benchmark of the GPU forward pass (the "80M-32k" shape table):
 //
 //   m2vk demo-model /tmp/m80 --shape 80m-32k
-//   m2vk_bench_e2e --model /tmp/m80 --lengths 128,512,2048 --batches 1,8 [--torch] [--json out.json]
+//   m2vk_bench_e2e --model /tmp/m80 --lengths 128,512,2048 --batches 1,8 [--torch] [--precision fp16] [--json out.json]
 //
 // For every length and batch: median wall time of --repeats forward passes after one warm-up
 // (which evaluates the Hyena filters and caches their spectra), tokens/s, ms per input, and the
@@ -52,6 +52,7 @@ struct Args {
   std::string python = "/usr/bin/python3";
   std::string device;
   std::string json;
+  bool fp16 = false;  // --precision fp16: cooperative-matrix GEMMs where the device has them
 };
 
 Args parse(int argc, char** argv) {
@@ -70,8 +71,13 @@ Args parse(int argc, char** argv) {
     else if (k == "--python") a.python = val();
     else if (k == "--device") a.device = val();
     else if (k == "--json") a.json = val();
+    else if (k == "--precision") {
+      const std::string p = val();
+      if (p != "fp32" && p != "fp16") throw std::runtime_error("--precision " + p + ": expected fp32 or fp16");
+      a.fp16 = p == "fp16";
+    }
     else throw std::runtime_error("unknown argument " + k +
-                                  " (--model DIR --lengths a,b --batches a,b --repeats N --torch --device SPEC --json F)");
+                                  " (--model DIR --lengths a,b --batches a,b --repeats N --torch --device SPEC --precision fp32|fp16 --json F)");
   }
   if (a.model.empty()) throw std::runtime_error("--model DIR is required");
   return a;
@@ -127,6 +133,7 @@ int main(int argc, char** argv) {
     ::setenv("M2VK_CACHE_DIR", cache.c_str(), 1);
     m2vk::ModelLoadOptions lo;
     lo.device = m2vk::Device::parse(a.device.empty() ? "gpu" : "gpu:" + a.device);
+    lo.reduced_precision = a.fp16;
     auto t0 = Clock::now();
     auto model = std::make_unique<m2vk::Model>(m2vk::Model::load(a.model, lo));
     const double cold_s = since(t0);
@@ -145,6 +152,9 @@ int main(int argc, char** argv) {
                 static_cast<long long>(m.config().hidden_size), static_cast<long long>(m.config().num_hidden_layers),
                 static_cast<long long>(m.max_length()));
     std::printf("load: cold %.2f s (fresh pipeline cache), warm %.2f s\n", cold_s, warm_s);
+    const std::string precision(m2vk::ops::precision_name(gm->gemm_precision()));
+    std::printf("GEMM precision: %s%s\n", precision.c_str(),
+                gm->gemm_precision_fallback().empty() ? "" : (" (fp16 unavailable: " + gm->gemm_precision_fallback() + ")").c_str());
 
     nlohmann::json results = nlohmann::json::array();
     std::map<std::pair<long, long>, double> torch_ms;
@@ -197,7 +207,7 @@ int main(int argc, char** argv) {
         }
       }
     }
-    const nlohmann::json out = {{"bench", "m2vk_e2e"}, {"device", info.name}, {"driver", info.driver_info},
+    const nlohmann::json out = {{"bench", "m2vk_e2e"}, {"device", info.name}, {"driver", info.driver_info}, {"gemm_precision", precision},
                                 {"model", a.model}, {"load_cold_s", cold_s}, {"load_warm_s", warm_s},
                                 {"torch_load_s", torch_load}, {"results", results}};
     std::printf("%s\n", out.dump().c_str());
