@@ -1,0 +1,19 @@
+# Source this on a borrowed GPU machine, in the repository root, after carrying .gpu/ there
+# (made by scripts/gpu-bundle.sh): unpacks the binaries into /tmp/rt/bin and the runtime .debs into /tmp/rt (never into /,
+# which they could break), puts them first on LD_LIBRARY_PATH, and points the Vulkan loader at the
+# NVIDIA driver's manifest when the loader would not find one by itself.
+rt=/tmp/rt
+mkdir -p "$rt"
+for f in .gpu/*.deb; do dpkg -x "$f" "$rt"; done
+tar -C "$rt" -xJf .gpu/bin.tar.xz
+export LD_LIBRARY_PATH="$rt/usr/lib/x86_64-linux-gnu:$rt/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+if [[ -z ${VK_DRIVER_FILES:-} && -z ${VK_ICD_FILENAMES:-} ]]; then
+  for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json \
+             /etc/vulkan/icd.d/nvidia_icd.json; do
+    if [[ -f $icd ]]; then
+      export VK_DRIVER_FILES=$icd
+      break
+    fi
+  done
+fi
+export PATH="$rt/bin:$PATH"
