@@ -29,6 +29,7 @@
 // n1 >= A/2) and only the first half of the output is needed (t < L): both are left out.
 // Spectrum layout and the folded product Z'[k] = alpha Z[k] + beta conj Z[M-k]: fft_conv_reg.comp.
 #define FFT_SPEC_VEC4 1
+#define FFT_TEXEL_IN 1
 #include "fft_io.glsl"
 #include "fft_r2c.glsl"
 
@@ -142,7 +143,7 @@ void main() {
     vec2 s = v.xy, t = cconj(v.zw), dst = s - t;
     spec_data[spec + k] = vec4(s + t + dst * wk.y, cmul_i(dst * wk.x));
 #else
-    vec4 ab = spec_data[spec + k];
+    vec4 ab = spec_at(spec + k);
     z[q] = cmul(ab.xy, zk) + cmul(ab.zw, cconj(zp[q]));
 #endif
   }

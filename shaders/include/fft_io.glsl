@@ -5,21 +5,40 @@
 //   2 g   post-gate                 3 out  output (read too when ACCUM)
 //   4 spec  filter spectra (vec2)   5 d    skip gains D (C)
 //   6 scratch (vec2): four-step intermediate, M complex values per row of this dispatch
+// FFT_TEXEL_IN: x, a, g (R32F) and, in conv mode, the vec4 spectrum (RGBA32F) are uniform texel
+// buffers instead: on llvmpipe texel fetches are unrolled gathers while storage-buffer loads
+// are per-lane loops (4-5x slower). The host binds each slot as the pipeline reflects it.
 #ifndef M2VK_FFT_IO_GLSL
 #define M2VK_FFT_IO_GLSL
 #include "pc/fft_conv.h"
 
 M2VK_PUSH_CONSTANT_BLOCK(FftConvPC, M2VK_PC_FFT_CONV)
 
+#ifdef FFT_TEXEL_IN
+layout(binding = 0) uniform samplerBuffer x_tex;
+layout(binding = 1) uniform samplerBuffer a_tex;
+layout(binding = 2) uniform samplerBuffer g_tex;
+float x_at(uint i) { return texelFetch(x_tex, int(i)).x; }
+float a_at(uint i) { return texelFetch(a_tex, int(i)).x; }
+float g_at(uint i) { return texelFetch(g_tex, int(i)).x; }
+#else
 layout(std430, binding = 0) readonly buffer XBuf { float x_data[]; };
 layout(std430, binding = 1) readonly buffer ABuf { float a_data[]; };
 layout(std430, binding = 2) readonly buffer GBuf { float g_data[]; };
+float x_at(uint i) { return x_data[i]; }
+float a_at(uint i) { return a_data[i]; }
+float g_at(uint i) { return g_data[i]; }
+#endif
 layout(std430, binding = 3) buffer OutBuf { float out_data[]; };
 #if defined(FFT_SPEC_VEC4)  // register kernel: (alpha, beta) per bin, see fft_conv_reg.comp
 #ifdef FFT_SPECTRUM_MODE
 layout(std430, binding = 4) writeonly buffer SpecBuf { vec4 spec_data[]; };
+#elif defined(FFT_TEXEL_IN)
+layout(binding = 4) uniform samplerBuffer spec_tex;
+vec4 spec_at(uint i) { return texelFetch(spec_tex, int(i)); }
 #else
 layout(std430, binding = 4) readonly buffer SpecBuf { vec4 spec_data[]; };
+vec4 spec_at(uint i) { return spec_data[i]; }
 #endif
 #elif defined(FFT_SPECTRUM_MODE)
 layout(std430, binding = 4) writeonly buffer SpecBuf { vec2 spec_data[]; };
@@ -62,16 +81,16 @@ uint out_index(uint row, uint t) { return g_out_base + t * pc.out_st; }
 float fetch_signal(uint row, uint t) {
   if (t >= pc.len) return 0.0;
   uint i = in_index(row, t);
-  float v = x_data[pc.x_off + i];
-  if ((pc.flags & M2VK_FFT_PREGATE) != 0u) v *= a_data[pc.a_off + i];
+  float v = x_at(pc.x_off + i);
+  if ((pc.flags & M2VK_FFT_PREGATE) != 0u) v *= a_at(pc.a_off + i);
   return v;
 }
 
 // The combined kernel K[c, t] of FFT size N: kf[c, t] for t < L, kr[c, d - 1] at t = N - d
 // for d = 1 .. L-1 when bidirectional, zero elsewhere (architecture doc 3.5).
 float fetch_kernel(uint c, uint t) {
-  if (t < pc.len) return x_data[pc.x_off + c * pc.filt_sc + t];
-  if ((pc.flags & M2VK_FFT_BIDIR) != 0u && t > pc.n - pc.len) return a_data[pc.a_off + c * pc.filt_sc + (pc.n - t - 1u)];
+  if (t < pc.len) return x_at(pc.x_off + c * pc.filt_sc + t);
+  if ((pc.flags & M2VK_FFT_BIDIR) != 0u && t > pc.n - pc.len) return a_at(pc.a_off + c * pc.filt_sc + (pc.n - t - 1u));
   return 0.0;
 }
 
@@ -89,7 +108,7 @@ vec2 fetch_packed(uint row, uint m) {
 void store_output_x(uint row, uint t, float conv, float xg, float d) {
   if (t >= pc.len) return;
   float y = conv + d * xg;
-  if ((pc.flags & M2VK_FFT_POSTGATE) != 0u) y *= g_data[pc.g_off + in_index(row, t)];
+  if ((pc.flags & M2VK_FFT_POSTGATE) != 0u) y *= g_at(pc.g_off + in_index(row, t));
   uint o = out_index(row, t);
   if ((pc.flags & M2VK_FFT_ACCUM) != 0u) y += out_data[o];
   out_data[o] = y;
@@ -101,11 +120,11 @@ void store_output(uint row, uint t, float conv) {
   float y = conv;
   uint i = in_index(row, t);
   if ((pc.flags & M2VK_FFT_HAS_D) != 0u) {
-    float xv = x_data[pc.x_off + i];
-    if ((pc.flags & M2VK_FFT_PREGATE) != 0u) xv *= a_data[pc.a_off + i];
+    float xv = x_at(pc.x_off + i);
+    if ((pc.flags & M2VK_FFT_PREGATE) != 0u) xv *= a_at(pc.a_off + i);
     y += d_data[g_chan] * xv;
   }
-  if ((pc.flags & M2VK_FFT_POSTGATE) != 0u) y *= g_data[pc.g_off + i];
+  if ((pc.flags & M2VK_FFT_POSTGATE) != 0u) y *= g_at(pc.g_off + i);
   uint o = out_index(row, t);
   if ((pc.flags & M2VK_FFT_ACCUM) != 0u) y += out_data[o];
   out_data[o] = y;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <span>
 #include <limits>
 #include <string>
 
@@ -40,7 +41,19 @@ struct Job {
   const char* what = "fft_conv";
 };
 
-VkDeviceSize binding_align(const host::Limits& l) { return std::max<VkDeviceSize>(l.storage_offset_alignment, 16); }
+// Every slice starts where both a storage and a texel binding may (kernels read some as texels).
+VkDeviceSize binding_align(const host::Limits& l) {
+  return std::max<VkDeviceSize>({l.storage_offset_alignment, l.texel_offset_alignment, 16});
+}
+
+// The bindings as pipeline p declares them: slots it reads as uniform texel buffers
+// (FFT_TEXEL_IN in shaders/include/fft_io.glsl) get R32F texels, the vec4 spectrum RGBA32F.
+std::span<const host::Binding> bindings_for(const host::Pipeline& p, std::array<host::Binding, kBindings>& b) {
+  for (std::uint32_t i = 0; i < p.binding_count; ++i)
+    if (p.binding_kinds[i] == host::BindingKind::UniformTexelBuffer)
+      b[i] = host::texels(b[i].range, i == kSpec ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT);
+  return std::span<const host::Binding>(b.data(), p.binding_count);
+}
 
 void check_tensor(const char* name, const FftTensor& t, std::uint32_t batch, std::uint32_t channels,
                   std::uint32_t len) {
@@ -114,13 +127,19 @@ void record_job(host::Context& ctx, host::CommandRecorder& rec, const Job& job, 
   if (max_rows == 0) throw FftConvError(std::string(job.what) + ": one row of " + S(row_bytes) + " bytes exceeds the binding limit");
 
   const std::uint32_t elem_len = job.len;
+  // the wide register kernel reads x, a, g (R32F) and the spectrum (RGBA32F) as texel buffers
+  const std::uint64_t max_in = plan.wide ? std::min<std::uint64_t>(lim.max_storage_range, lim.max_texel_elements * 4)
+                                         : lim.max_storage_range;
+  const std::uint64_t max_spec = plan.wide && !job.spectrum_mode
+                                     ? std::min<std::uint64_t>(lim.max_storage_range, lim.max_texel_elements * 16)
+                                     : lim.max_storage_range;
   auto fits = [&](std::uint32_t r0, std::uint32_t n) {
     for (int i = 0; i < 4; ++i)
-      if (job.t[i] && span_of(*job.t[i], job.channels, elem_len, r0, n, align, 4).range.size > lim.max_storage_range)
+      if (job.t[i] && span_of(*job.t[i], job.channels, elem_len, r0, n, align, 4).range.size > (i == 3 ? lim.max_storage_range : max_in))
         return false;
     std::uint32_t c_lo = r0 / job.channels == (r0 + n - 1) / job.channels ? r0 % job.channels : 0;
     std::uint32_t c_hi = r0 / job.channels == (r0 + n - 1) / job.channels ? (r0 + n - 1) % job.channels : job.channels - 1;
-    return std::uint64_t(c_hi - c_lo + 1) * row_bytes + align <= lim.max_storage_range;
+    return std::uint64_t(c_hi - c_lo + 1) * row_bytes + align <= max_spec;
   };
 
   for (std::uint32_t r0 = 0; r0 < job.rows;) {
@@ -161,7 +180,7 @@ void record_job(host::Context& ctx, host::CommandRecorder& rec, const Job& job, 
     pc.rows = n;
     if (plan.single_pass()) {
       b[kScratch] = b[kX];
-      rec.dispatch(*p_single, std::span<const Binding>(b.data(), p_single->binding_count), pc,
+      rec.dispatch(*p_single, bindings_for(*p_single, b), pc,
                    {host::div_up(n, plan.cols), 1, 1}, job.what);
     } else {
       BufferRange scr = get_scratch(std::uint64_t(n) * row_bytes);
