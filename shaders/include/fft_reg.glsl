@@ -10,6 +10,19 @@
 #extension GL_EXT_control_flow_attributes : require
 #include "fft_complex.glsl"
 
+// d * exp(sgn pi i jj / h) for constant jj < h: the multiples of pi/4 (a quarter of the
+// butterflies of a radix-2 DFT) exactly and with fewer operations than a complex product.
+#define M2VK_SQRT_HALF 0.70710678118654752440
+vec2 m2vk_reg_twiddle(vec2 d, float sgn, uint jj, uint h) {
+  vec2 r;
+  if (jj == 0u) r = d;
+  else if (2u * jj == h) r = sgn * cmul_i(d);  // sgn i
+  else if (4u * jj == h) r = M2VK_SQRT_HALF * vec2(d.x - sgn * d.y, sgn * d.x + d.y);  // (1 + sgn i) / sqrt 2
+  else if (4u * jj == 3u * h) r = M2VK_SQRT_HALF * vec2(-d.x - sgn * d.y, sgn * d.x - d.y);  // (-1 + sgn i) / sqrt 2
+  else r = cmul(d, twiddle(sgn, jj, 2u * h));
+  return r;
+}
+
 // In-place DFT of v[0..SIZE) (power of two, LOG = log2 SIZE), natural order in and out:
 // radix-2 decimation in frequency, then the bit-reversal permutation (register renaming once
 // unrolled). The twiddles are constants after unrolling; sgn must be a constant too.
@@ -21,7 +34,7 @@
         uint jj = j % h, i0 = (j / h) * 2u * h + jj, i1 = i0 + h;            \
         vec2 a = v[i0], b = v[i1];                                                 \
         v[i0] = a + b;                                                             \
-        v[i1] = jj == 0u ? a - b : cmul(a - b, twiddle(sgn, jj, 2u * h));          \
+        v[i1] = m2vk_reg_twiddle(a - b, sgn, jj, h);                               \
       }                                                                            \
     }                                                                              \
     vec2 t[SIZE] = v;                                                              \
