@@ -10,6 +10,9 @@
 // time (llvmpipe compiles a kernel at its first dispatch) for the first shape using a variant.
 //
 //   m2vk_bench_gemm [--len 512,2048] [--batch 1] [--reps 3] [--warmup 1] [--json out.json] [--device SPEC]
+//                   [--only SUBSTRING] [--peak-groups 1024]
+// --only: only the GEMMs whose name contains SUBSTRING; --peak-groups: workgroups of the FMA-peak
+// kernel (its run time scales with it).
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -20,6 +23,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <sys/mman.h>
+#include <time.h>
 
 #include "m2vk/host/host.hpp"
 #include "m2vk/ops/gemm.hpp"
@@ -60,18 +65,46 @@ double total_ms(const host::CommandRecorder& rec) {
   return ms;
 }
 
+bool g_thp = false;  // --thp: operands host-visible, advised MADV_HUGEPAGE before first touch
+
+host::Buffer make_buffer(host::Context& ctx, std::uint64_t bytes) {
+  if (!g_thp) return ctx.create_buffer(bytes);
+  host::Buffer b = ctx.create_buffer(bytes, host::MemoryKind::HostVisible);
+  const auto p = reinterpret_cast<std::uintptr_t>(b.mapped());
+  const std::uintptr_t huge = 2u << 20, lo = (p + huge - 1) / huge * huge, hi = (p + bytes) / huge * huge;
+  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+  return b;
+}
+
+// CPU seconds of this process (all threads: on lavapipe the device's worker threads are ours).
+// GFLOP per CPU second does not count the time another process holds the cores, so its ratio
+// to the FMA kernel's is far less load-sensitive than wall-clock GFLOP/s.
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+double g_peak_cpu_gflops = 0;  // FMA peak per CPU second, of the last fma_peak_gflops() call
+
+std::uint32_t g_peak_groups = 1024;  // --peak-groups: 1024 runs ~0.1 s on the 2-core lavapipe host
+
 double fma_peak_gflops(host::Context& ctx, int reps) {
-  const std::uint32_t groups = 1024, iters = 4096;
+  const std::uint32_t groups = g_peak_groups, iters = 4096;
   host::Buffer out = ctx.create_buffer(std::uint64_t(groups) * 64 * 4);
   const auto& pipe = ctx.pipeline("gemm_fma_peak");
-  std::vector<double> ms;
+  std::vector<double> ms, cpu;
   for (int r = 0; r <= reps; ++r) {
     auto rec = ctx.record({.profile = true});
     rec.dispatch(pipe, {host::write(out)}, iters, host::Groups{groups, 1, 1}, "fma_peak");
+    const double c0 = cpu_seconds();
     rec.submit_and_wait();
+    if (r > 0) cpu.push_back(cpu_seconds() - c0);
     if (r > 0) ms.push_back(total_ms(rec));
   }
-  return 32.0 * iters * groups * 64 / (median(ms) * 1e-3) / 1e9;
+  const double flops = 32.0 * iters * groups * 64;
+  g_peak_cpu_gflops = flops / median(cpu) / 1e9;
+  return flops / (median(ms) * 1e-3) / 1e9;
 }
 
 std::vector<std::uint32_t> parse_list(const std::string& s) {
@@ -93,7 +126,7 @@ int main(int argc, char** argv) {
     std::vector<std::uint32_t> lens = {512, 2048};
     std::uint32_t batch = 1;
     int reps = 3, warmup = 1;
-    std::string json_path, device;
+    std::string json_path, device, only;
     for (int i = 1; i < argc; ++i) {
       std::string a = argv[i];
       auto next = [&]() -> std::string {
@@ -106,6 +139,9 @@ int main(int argc, char** argv) {
       else if (a == "--warmup") warmup = std::stoi(next());
       else if (a == "--json") json_path = next();
       else if (a == "--device") device = next();
+      else if (a == "--only") only = next();
+      else if (a == "--thp") g_thp = true;
+      else if (a == "--peak-groups") g_peak_groups = static_cast<std::uint32_t>(std::stoul(next()));
       else throw std::runtime_error("unknown argument " + a + " (see the header of bench/gemm/bench_gemm.cpp)");
     }
     host::ContextOptions opt;
@@ -116,17 +152,18 @@ int main(int argc, char** argv) {
     const double peak = fma_peak_gflops(*ctx, reps);
     std::printf("device: %s (%s %s)\nmeasured FMA peak: %.1f GFLOP/s\n\n", info.name.c_str(), info.driver_name.c_str(),
                 info.driver_info.c_str(), peak);
-    std::printf("%-38s %7s %10s %10s %8s %8s %8s %10s\n", "GEMM", "L", "ms", "GFLOP/s", "%peak", "%paired", "peak'",
+    std::printf("%-38s %7s %10s %10s %8s %8s %8s %8s %10s\n", "GEMM", "L", "ms", "GFLOP/s", "%peak", "%paired", "%cpu", "peak'",
                 "1st ms");
     nlohmann::json results = nlohmann::json::array();
     for (std::uint32_t L : lens) {
       for (const Shape& s : kShapes) {
+        if (!only.empty() && s.name.find(only) == std::string::npos) continue;
         const std::uint64_t rows = std::uint64_t(batch) * L;
         const bool glu = s.epi == Epilogue::Glu;
         const std::uint32_t ncols = glu ? s.out / 2 : s.out;
-        host::Buffer x = ctx->create_buffer(rows * s.in * 4), w = ctx->create_buffer(std::uint64_t(s.out) * s.in / s.nb * 4);
-        host::Buffer b = ctx->create_buffer(std::uint64_t(s.out) * 4), y = ctx->create_buffer(rows * ncols * 4);
-        host::Buffer r = s.epi == Epilogue::AddResidual ? ctx->create_buffer(rows * ncols * 4) : host::Buffer();
+        host::Buffer x = make_buffer(*ctx, rows * s.in * 4), w = make_buffer(*ctx, std::uint64_t(s.out) * s.in / s.nb * 4);
+        host::Buffer b = make_buffer(*ctx, std::uint64_t(s.out) * 4), y = make_buffer(*ctx, rows * ncols * 4);
+        host::Buffer r = s.epi == Epilogue::AddResidual ? make_buffer(*ctx, rows * ncols * 4) : host::Buffer();
         {
           auto rec = ctx->record();
           rec.fill(x, 0x3c23d70a);  // 0.01f: finite, non-trivial values
@@ -143,16 +180,20 @@ int main(int argc, char** argv) {
         if (r) go.residual = MatrixView::row_major(r, batch, L, ncols);
         std::vector<double> ms;
         double first_ms = 0;
-        std::vector<double> ratios, peaks;  // per timed run: GEMM GFLOP/s over the FMA peak just before it
+        std::vector<double> ratios, peaks, cpu_ratios;  // per timed run: GEMM GFLOP/s over the FMA peak just before it
         const double flops = 2.0 * double(ops::linear_macs(MatrixView::row_major(x, batch, L, s.in), lw));
         for (int rep = 0; rep < warmup + reps; ++rep) {
           const double run_peak = rep >= warmup ? fma_peak_gflops(*ctx, 1) : 0.0;
+          const double run_peak_cpu = g_peak_cpu_gflops;
           auto rec = ctx->record({.profile = true});
           const MatrixView xv = s.x_channel_major ? MatrixView::channel_major(x, batch, L, s.in)
                                                   : MatrixView::row_major(x, batch, L, s.in);
           ops::record_linear(*ctx, rec, xv, lw, yv, go);
+          const double c0 = cpu_seconds();
           rec.submit_and_wait();
+          const double cpu_s = cpu_seconds() - c0;
           if (rep >= warmup) {
+            cpu_ratios.push_back(flops / cpu_s / 1e9 / run_peak_cpu);
             ms.push_back(total_ms(rec));
             peaks.push_back(run_peak);
             ratios.push_back(flops / (ms.back() * 1e-3) / 1e9 / run_peak);
@@ -162,12 +203,13 @@ int main(int argc, char** argv) {
         const double t = median(ms);
         const double gflops = flops / (t * 1e-3) / 1e9;
         const double ratio = median(ratios);
-        std::printf("%-38s %7u %10.2f %10.2f %7.1f%% %7.1f%% %8.1f %10.2f\n", s.name.c_str(), L, t, gflops, 100.0 * gflops / peak,
-                    100.0 * ratio, median(peaks), first_ms);
+        std::printf("%-38s %7u %10.2f %10.2f %7.1f%% %7.1f%% %7.1f%% %8.1f %10.2f\n", s.name.c_str(), L, t, gflops,
+                    100.0 * gflops / peak, 100.0 * ratio, 100.0 * median(cpu_ratios), median(peaks), first_ms);
         std::fflush(stdout);
         results.push_back({{"gemm", s.name}, {"len", L}, {"batch", batch}, {"ms", t}, {"gflops", gflops},
                            {"fraction_of_peak", gflops / peak}, {"fraction_of_paired_peak", ratio},
-                           {"paired_peak_gflops", median(peaks)}, {"first_ms", first_ms}});
+                           {"paired_peak_gflops", median(peaks)},
+                           {"fraction_of_paired_cpu_peak", median(cpu_ratios)}, {"first_ms", first_ms}});
       }
     }
     if (!json_path.empty()) {
