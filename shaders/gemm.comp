@@ -19,12 +19,25 @@
 //              value columns (one accumulator set, the plain GEMM's 16 x 8 tile), then swap
 //              half their rows with subgroupShuffleXor(4). Needs subgroups of a multiple of 8
 //              lanes laid over local x; ~1.15x faster than GLU 1 on lavapipe
+//   A_SHUF  1 (A_LOAD 1 or 2; implied by GLU 2): the 8 lanes of a row (same ty, so the same A
+//              rows) split the A fetches -- lane l fetches rows l, l + 8 (A_LOAD 1) -- and pass
+//              them on with subgroupShuffle (a cross-lane permute on llvmpipe, not a per-lane
+//              loop): 2 A texel fetches per lane and k step instead of 16 gathers that all hit
+//              one address, ~1.2-1.3x faster on lavapipe (4 lanes share in GLU 2, whose gate and
+//              value lanes may read different input chunks). Needs subgroups of a multiple of 8
+//              lanes laid over local x, like GLU 2 (the host checks both)
 //   C4      1: C (and R) written/read as vec4 along n: each invocation owns TN contiguous
 //              columns, and the host guarantees c_sc == 1, 4-aligned offsets and strides and a
 //              segment width % 4 == 0 (a store is ~100 cycles per lane here whatever its width,
 //              so TM*TN scalar stores cost up to a third of a K = 192 GEMM)
 #extension GL_EXT_control_flow_attributes : require
-#if GLU == 2
+#if GLU == 2 && !defined(A_SHUF)
+#define A_SHUF 1  // the paired-lane GLU needs shuffles anyway
+#endif
+#ifndef A_SHUF
+#define A_SHUF 0
+#endif
+#if GLU == 2 || A_SHUF
 #extension GL_KHR_shader_subgroup_shuffle : require
 #endif
 #include "activations.glsl"
@@ -54,6 +67,13 @@
 #define BN (LX * TN)
 #endif
 #define BM (LY * TM)
+// A_SHUF: lanes sharing one A tile (the same rows and input chunk). The paired-lane GLU's gate
+// and value lanes read different chunks when nblocks > 1, so only 4 lanes share there.
+#if GLU == 2
+#define A_SH 4
+#else
+#define A_SH 8
+#endif
 
 layout(local_size_x = LX, local_size_y = LY) in;
 
@@ -81,7 +101,32 @@ uint batch;
 // av[i] = A[row i of the tile][k .. k+3] of the input chunk starting at column `kchunk`.
 void load_a(uint kchunk, uint k, out vec4 av[TM]) {
   uint base = pc.a_off + batch * pc.a_sb + kchunk * pc.a_sc;
-#if A_LOAD == 2
+#if A_SHUF && A_LOAD == 2
+  // A group of A_SH lanes shares these TM/4 x 4 texels: lane l fetches texels l, l + A_SH, ...
+  // and takes the others from its neighbours by subgroupShuffle.
+  uint l = gl_LocalInvocationID.x % A_SH, src0 = gl_SubgroupInvocationID - l;
+  vec4 m[TM / A_SH];
+  [[unroll]] for (uint h = 0; h < TM / A_SH; h++) {
+    uint t = l + A_SH * h;
+    uint row = min(rows_base + 4 * (t / 4), pc.M - 4);
+    m[h] = texelFetch(a, int((base + row + (k + t % 4) * pc.a_sc) / 4));
+  }
+  [[unroll]] for (uint g = 0; g < TM / 4; g++) {
+    vec4 v[4];
+    [[unroll]] for (uint kk = 0; kk < 4; kk++) v[kk] = subgroupShuffle(m[(4 * g + kk) / A_SH], src0 + (4 * g + kk) % A_SH);
+    av[4 * g + 0] = vec4(v[0].x, v[1].x, v[2].x, v[3].x);
+    av[4 * g + 1] = vec4(v[0].y, v[1].y, v[2].y, v[3].y);
+    av[4 * g + 2] = vec4(v[0].z, v[1].z, v[2].z, v[3].z);
+    av[4 * g + 3] = vec4(v[0].w, v[1].w, v[2].w, v[3].w);
+  }
+#elif A_SHUF && A_LOAD == 1
+  // Lane l of a group of A_SH lanes fetches tile rows l, l + A_SH, ...; the others by shuffle.
+  uint l = gl_LocalInvocationID.x % A_SH, src0 = gl_SubgroupInvocationID - l;
+  vec4 m[TM / A_SH];
+  [[unroll]] for (uint h = 0; h < TM / A_SH; h++)
+    m[h] = texelFetch(a, int((base + min(rows_base + l + A_SH * h, pc.M - 1) * pc.a_sr) / 4 + k / 4));
+  [[unroll]] for (uint i = 0; i < TM; i++) av[i] = subgroupShuffle(m[i / A_SH], src0 + i % A_SH);
+#elif A_LOAD == 2
   // vec4 along m: the host guarantees M % 4 == 0 and 4-aligned offsets, so a group of four rows
   // is either entirely valid or entirely past M (then it re-reads the last group).
   for (uint g = 0; g < TM / 4; g++) {

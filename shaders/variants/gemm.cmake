@@ -16,6 +16,13 @@ foreach(a 1 2)
     m2vk_shader(NAME gemm_a${a}_w1_e${e}_c4 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=${e} C4=1)
   endforeach()
   m2vk_shader(NAME gemm_glu_a${a}_w1_c4 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=0 GLU=1 C4=1)
+  # A rows shared through subgroup shuffles (A_SHUF=1, suffix _s), for devices with shuffles.
+  foreach(e 0 1 2 3)
+    m2vk_shader(NAME gemm_a${a}_w1_e${e}_s SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=${e} A_SHUF=1)
+  endforeach()
+  foreach(e 0 3)
+    m2vk_shader(NAME gemm_a${a}_w1_e${e}_c4_s SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=${e} C4=1 A_SHUF=1)
+  endforeach()
   # Paired-lane GLU (GLU=2, subgroup shuffles), with and without vec4 stores.
   m2vk_shader(NAME gemm_glu2_a${a}_w1 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=0 GLU=2)
   m2vk_shader(NAME gemm_glu2_a${a}_w1_c4 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=0 GLU=2 C4=1)

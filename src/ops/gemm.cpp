@@ -154,6 +154,9 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
       variant = "gemm" + suffix + "_e" + std::to_string(epi_code(o.epilogue));
     }
     if (c4) variant += "_c4";
+    // Vec4 loads of A with shuffles available: the kernel that shares A rows across the 8 lanes
+    // of a row (A_SHUF in gemm.comp; the paired-lane GLU always does).
+    if (!glu && glu2) variant += "_s";
   }
 
   // Column segments: one per block; the fused GLU cuts its I outputs at block boundaries.

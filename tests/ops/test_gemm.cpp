@@ -58,6 +58,14 @@ class GemmTest : public VkTest {
   // The context run() uses: the shared one, or `alt_` (a context with test hooks).
   host::Context* alt_ = nullptr;
   host::Context& dev() { return alt_ ? *alt_ : ctx(); }
+  // Whether dev() may run the kernels that share A rows through subgroup shuffles (the "_s"
+  // variants and the paired-lane GLU): shuffles and subgroups of a multiple of 8 lanes.
+  bool shuffles() {
+    const auto& info = dev().device_info();
+    return info.subgroup_shuffle && info.subgroup_size >= 8 && info.subgroup_size % 8 == 0;
+  }
+  // Suffix of the plain vec4 kernels picked on dev().
+  std::string s() { return shuffles() ? "_s" : ""; }
   host::Buffer up(const std::vector<float>& v) {
     host::Buffer b = dev().create_buffer(v.size() * 4);
     dev().upload(b, v);
@@ -132,19 +140,19 @@ TEST_F(GemmTest, DenseOddSizesScalarLoads) {
 
 TEST_F(GemmTest, DenseVec4AlongKRemainderTiles) {
   // N = 70: not whole vec4s of output, so scalar stores.
-  run({.batch = 1, .rows = 130, .in = 64, .out = 70, .variant = "gemm_a1_w1_e0"});
+  run({.batch = 1, .rows = 130, .in = 64, .out = 70, .variant = "gemm_a1_w1_e0" + s()});
 }
 
 TEST_F(GemmTest, DenseVec4StoresRemainderTiles) {
   // 131 rows = one 128-row tile + 3; N = 76 = one 64-column tile + 12 (three vec4s).
-  run({.batch = 2, .rows = 131, .in = 64, .out = 76, .variant = "gemm_a1_w1_e0_c4"});
+  run({.batch = 2, .rows = 131, .in = 64, .out = 76, .variant = "gemm_a1_w1_e0_c4" + s()});
 }
 
 TEST_F(GemmTest, DenseNoBias) { run({.batch = 3, .rows = 5, .in = 12, .out = 3, .bias = false}); }
 
 TEST_F(GemmTest, ChannelMajorInputVec4AlongM) {
-  run({.batch = 2, .rows = 36, .in = 48, .out = 20, .x_layout = Layout::ChannelMajor, .variant = "gemm_a2_w1_e0_c4"});
-  run({.batch = 2, .rows = 132, .in = 48, .out = 18, .x_layout = Layout::ChannelMajor, .variant = "gemm_a2_w1_e0"});
+  run({.batch = 2, .rows = 36, .in = 48, .out = 20, .x_layout = Layout::ChannelMajor, .variant = "gemm_a2_w1_e0_c4" + s()});
+  run({.batch = 2, .rows = 132, .in = 48, .out = 18, .x_layout = Layout::ChannelMajor, .variant = "gemm_a2_w1_e0" + s()});
 }
 
 TEST_F(GemmTest, ChannelMajorInputOddRowsScalar) {
@@ -152,7 +160,7 @@ TEST_F(GemmTest, ChannelMajorInputOddRowsScalar) {
 }
 
 TEST_F(GemmTest, ChannelMajorOutput) {
-  run({.batch = 2, .rows = 37, .in = 32, .out = 40, .out_layout = Layout::ChannelMajor, .variant = "gemm_a1_w1_e0"});
+  run({.batch = 2, .rows = 37, .in = 32, .out = 40, .out_layout = Layout::ChannelMajor, .variant = "gemm_a1_w1_e0" + s()});
 }
 
 TEST_F(GemmTest, UnalignedInputOffset) {
@@ -188,11 +196,7 @@ void fused_glu_cases(GemmTest& t, const std::string& glu) {
          .variant = "gemm_glu_a0_w0"});
 }
 
-TEST_F(GemmTest, FusedGlu) {
-  const auto& info = ctx().device_info();
-  const bool paired = info.subgroup_shuffle && info.subgroup_size >= 8 && info.subgroup_size % 8 == 0;
-  fused_glu_cases(*this, paired ? "gemm_glu2" : "gemm_glu");
-}
+TEST_F(GemmTest, FusedGlu) { fused_glu_cases(*this, shuffles() ? "gemm_glu2" : "gemm_glu"); }
 
 TEST_F(GemmTest, FusedGluWithoutSubgroupShuffles) {
   host::ContextOptions opt;
@@ -206,6 +210,33 @@ TEST_F(GemmTest, FusedGluWithoutSubgroupShuffles) {
   for (const auto& m : alt->validation_messages()) ADD_FAILURE() << m.id << ": " << m.message;
 }
 
+// The vec4 kernels that share A rows by shuffles ("_s") against their fallback on a device
+// without subgroup shuffles: remainder row and column tiles, both vec4 load modes, nb 1 and 4.
+void shared_a_cases(GemmTest& t) {
+  const std::string s = t.s();
+  t.run({.batch = 2, .rows = 131, .in = 64, .out = 76, .variant = "gemm_a1_w1_e0_c4" + s});
+  t.run({.batch = 1, .rows = 133, .in = 64, .out = 70, .variant = "gemm_a1_w1_e0" + s});
+  t.run({.batch = 2, .rows = 132, .in = 48, .out = 18, .x_layout = Layout::ChannelMajor, .variant = "gemm_a2_w1_e0" + s});
+  t.run({.batch = 2, .rows = 36, .in = 64, .out = 32, .nb = 4, .x_layout = Layout::ChannelMajor,
+         .epi = Epilogue::AddResidual, .variant = "gemm_a2_w1_e3_c4" + s});
+  t.run({.batch = 1, .rows = 20, .in = 32, .out = 24, .epi = Epilogue::Gelu, .variant = "gemm_a1_w1_e1" + s});
+}
+
+TEST_F(GemmTest, SharedARows) { shared_a_cases(*this); }
+
+TEST_F(GemmTest, SharedARowsFallbackWithoutSubgroupShuffles) {
+  host::ContextOptions opt;
+  opt.validation = true;
+  opt.disable_subgroup_shuffle = true;
+  opt.persist_pipeline_cache = false;
+  auto alt = host::Context::create(opt);
+  alt_ = alt.get();
+  ASSERT_EQ(s(), "");
+  shared_a_cases(*this);
+  alt_ = nullptr;
+  for (const auto& m : alt->validation_messages()) ADD_FAILURE() << m.id << ": " << m.message;
+}
+
 TEST_F(GemmTest, UnfusedGluThroughScratch) {
   // nblocks 3: the GLU halves do not start on block boundaries.
   run({.batch = 2, .rows = 11, .in = 12, .out = 18, .nb = 3, .bias = false, .epi = Epilogue::Glu});
@@ -215,9 +246,9 @@ TEST_F(GemmTest, Epilogues) {
   run({.batch = 2, .rows = 17, .in = 20, .out = 9, .epi = Epilogue::Gelu});
   run({.batch = 2, .rows = 17, .in = 20, .out = 9, .epi = Epilogue::Tanh});
   run({.batch = 2, .rows = 17, .in = 20, .out = 12, .nb = 4, .epi = Epilogue::AddResidual, .variant = "gemm_a0_w0_e3"});
-  run({.batch = 2, .rows = 131, .in = 64, .out = 32, .nb = 4, .epi = Epilogue::AddResidual, .variant = "gemm_a1_w1_e3_c4"});
+  run({.batch = 2, .rows = 131, .in = 64, .out = 32, .nb = 4, .epi = Epilogue::AddResidual, .variant = "gemm_a1_w1_e3_c4" + s()});
   run({.batch = 2, .rows = 36, .in = 64, .out = 32, .nb = 2, .x_layout = Layout::ChannelMajor, .epi = Epilogue::AddResidual,
-       .variant = "gemm_a2_w1_e3_c4"});
+       .variant = "gemm_a2_w1_e3_c4" + s()});
   run({.batch = 2, .rows = 13, .in = 20, .out = 9, .out_layout = Layout::ChannelMajor, .epi = Epilogue::AddResidual});
 }
 
