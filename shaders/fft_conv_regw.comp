@@ -15,10 +15,11 @@
 // Shared memory holds vec4 = two complex values; each exchange pairs values on the side that
 // holds both, the other side uses half of what it loads (a vec4 load costs what a vec2 one does):
 //   forward transpose, phase h: k1 in [h AP, (h+1) AP); vec4 = (k1, k1 + 1) at [(k1 - h AP)/2][n2];
-//   real-FFT pairing, phase h: every lane writes its q in phase P-1-h's range as (q, q+1) pairs
-//     and reads the partners of its q in phase h's: Z[M-k] for k1 > 0 is
+//   real-FFT pairing, phase h: every lane writes its register chunks h and 2P-1-h (QC values
+//     each) as (q, q+1) pairs and reads the partners of the same q: Z[M-k] for k1 > 0 is
 //     (k1', q', sl') = (A - k1, R - 1 - q, S - 1 - sl), so the partners of (q, q+1) are the pair
-//     (R-2-q, R-1-q), swapped. Row k1 = 0 (subgroup 0: k = A m, partner A (R S - m)) gets a
+//     (R-2-q, R-1-q) of the other chunk, swapped; each bin is folded with the spectrum as soon
+//     as its partner is read. Row k1 = 0 (subgroup 0: k = A m, partner A (R S - m)) gets a
 //     phase of its own;
 //   inverse transpose, phase h: subgroup k1 writes n2 and n2 + B/2 as one vec4.
 // On llvmpipe the workgroup's subgroups run one after the other between barriers, so phases in
@@ -40,7 +41,7 @@
 #include "fft_reg.glsl"
 
 const uint R = FFT_R, A = FFT_R, S = FFT_S, B = FFT_R * FFT_S, M = A * B;
-const uint P = uint(FFT_P), AP = A / P, QP = R / P;  // per phase: rows k1, registers q
+const uint P = uint(FFT_P), AP = A / P, QC = R / (2u * P);  // per phase: rows k1; chunk of registers q
 
 layout(local_size_x = FFT_R * 8) in;
 
@@ -56,6 +57,22 @@ M2VK_DEFINE_REG_DFT(dft_r, FFT_R, FFT_RLOG)
 M2VK_DEFINE_TWIDDLES(twiddles_r, FFT_R)
 M2VK_DEFINE_LANE_DIF(lane_dif, FFT_R)
 M2VK_DEFINE_LANE_DIT(lane_dit, FFT_R)
+
+// Bin k from Z[k] and Z[M-k]: conv mode Z'[k] = alpha Z[k] + beta conj Z[M-k]; kernel mode
+// stores (alpha, beta) and returns Z[k].
+vec2 fold_bin(vec2 zk, vec2 zmk, uint k) {
+  uint spec = pc.spec_off + g_chan * M + k;
+#ifdef FFT_SPECTRUM_MODE
+  vec2 wk = twiddle(-1.0, k, pc.n);
+  vec4 v = r2c_pair(zk, zmk, wk) / float(pc.n);
+  vec2 s = v.xy, t = cconj(v.zw), dst = s - t;
+  spec_data[spec] = vec4(s + t + dst * wk.y, cmul_i(dst * wk.x));
+  return zk;
+#else
+  vec4 ab = spec_at(spec);
+  return cmul(ab.xy, zk) + cmul(ab.zw, cconj(zmk));
+#endif
+}
 
 void main() {
   uint i = gl_LocalInvocationIndex;
@@ -76,9 +93,7 @@ void main() {
 #ifdef FFT_SPECTRUM_MODE
   [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = fetch_packed(row, B * n1 + i);
 #else
-  vec2 xg[A / 2u];  // pre-gated x at the points this invocation writes back (D term)
   [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = n1 < A / 2u ? fetch_packed(row, B * n1 + i) : vec2(0.0);
-  [[unroll]] for (uint n1 = 0u; n1 < A / 2u; ++n1) xg[n1] = va[n1];
 #endif
   dft_r(va, -1.0);
   twiddles_r(w, -1.0, 0u, i, M);
@@ -110,21 +125,30 @@ void main() {
   [[unroll]] for (uint q = 1u; q < R; ++q) z[q] = cmul(z[q], w[q]);
   lane_dif(z, l, -1.0);
 
-  // real-FFT pairing: zp[q] = Z[M - k]
-  vec2 zp[R];
-  uint gp = (A - g) & (A - 1u);  // partner row (k1 = 0 is fixed up below)
+  // real-FFT pairing and spectrum product (kernel mode: the spectrum itself), bins in register
+  // order. Phase h exchanges the register chunks h and 2P-1-h (QC values each), which hold each
+  // other's partners, so each bin is folded as soon as its partner arrives and no array of
+  // partners stays live across barriers (llvmpipe keeps such state in per-invocation memory).
+  uint gp = (A - g) & (A - 1u);  // partner row (k1 = 0: its own phase below)
+  uint rd = (gp * S + (S - 1u - sl)) * QC, wr = (g * S + sl) * QC;
   [[unroll]] for (uint h = 0u; h < P; ++h) {
     barrier();
-    [[unroll]] for (uint qq = 0u; qq < QP; qq += 2u) {
-      uint q = (P - 1u - h) * QP + qq;
-      sh[(g * S + sl) * (QP / 2u) + qq / 2u] = vec4(z[q], z[q + 1u]);
+    [[unroll]] for (uint qq = 0u; qq < QC; qq += 2u) {
+      uint q1 = h * QC + qq, q2 = (2u * P - 1u - h) * QC + qq;
+      sh[wr + qq / 2u] = vec4(z[q1], z[q1 + 1u]);
+      sh[wr + QC / 2u + qq / 2u] = vec4(z[q2], z[q2 + 1u]);
     }
     barrier();
-    [[unroll]] for (uint qq = 0u; qq < QP; qq += 2u) {
-      uint q = h * QP + qq;
-      vec4 t = sh[(gp * S + (S - 1u - sl)) * (QP / 2u) + (QP - 2u - qq) / 2u];
-      zp[q] = t.zw;
-      zp[q + 1u] = t.xy;
+    if (g != 0u) {
+      [[unroll]] for (uint qq = 0u; qq < QC; qq += 2u) {
+        // partners of (q, q+1) are the pair (R-2-q, R-1-q) of the other chunk, swapped
+        uint q1 = h * QC + qq, q2 = (2u * P - 1u - h) * QC + qq;
+        vec4 t1 = sh[rd + QC / 2u + (QC - 2u - qq) / 2u], t2 = sh[rd + (QC - 2u - qq) / 2u];
+        z[q1] = fold_bin(z[q1], t1.zw, g + A * (q1 + R * sl));
+        z[q1 + 1u] = fold_bin(z[q1 + 1u], t1.xy, g + A * (q1 + 1u + R * sl));
+        z[q2] = fold_bin(z[q2], t2.zw, g + A * (q2 + R * sl));
+        z[q2 + 1u] = fold_bin(z[q2 + 1u], t2.xy, g + A * (q2 + 1u + R * sl));
+      }
     }
   }
   barrier();
@@ -136,24 +160,8 @@ void main() {
     [[unroll]] for (uint q = 0u; q < R; ++q) {
       uint mp = (R * S - (q + R * sl)) & (R * S - 1u);
       vec4 t = sh[mp / 2u];
-      zp[q] = (mp & 1u) == 0u ? t.xy : t.zw;
+      z[q] = fold_bin(z[q], (mp & 1u) == 0u ? t.xy : t.zw, A * (q + R * sl));
     }
-  }
-
-  // spectrum product (kernel mode: the spectrum itself), bins in register order
-  uint spec = pc.spec_off + g_chan * M;
-  [[unroll]] for (uint q = 0u; q < R; ++q) {
-    uint k = g + A * (q + R * sl);
-    vec2 zk = z[q];
-#ifdef FFT_SPECTRUM_MODE
-    vec2 wk = twiddle(-1.0, k, pc.n);
-    vec4 v = r2c_pair(zk, zp[q], wk) / float(pc.n);
-    vec2 s = v.xy, t = cconj(v.zw), dst = s - t;
-    spec_data[spec + k] = vec4(s + t + dst * wk.y, cmul_i(dst * wk.x));
-#else
-    vec4 ab = spec_at(spec + k);
-    z[q] = cmul(ab.xy, zk) + cmul(ab.zw, cconj(zp[q]));
-#endif
   }
 #ifndef FFT_SPECTRUM_MODE
   // inverse of step 2: DIT across lanes (-> l), twiddle, DFT_R (-> b): n2 = l + S b, then
@@ -189,8 +197,11 @@ void main() {
   bool pairs = pc.out_st == 1u && (g_out_base & 1u) == 0u;
   [[unroll]] for (uint n1 = 0u; n1 < A / 2u; ++n1) {
     uint m = i + B * n1;
+    // x again for the D term (texel fetches are cheap; keeping it would add 256 bytes of state
+    // per invocation across every barrier)
+    vec2 xg = dgain != 0.0 ? fetch_packed(row, m) : vec2(0.0);
     if (pairs && 2u * m + 1u < pc.len) {
-      vec2 y = va[n1] + dgain * xg[n1];
+      vec2 y = va[n1] + dgain * xg;
       if ((pc.flags & M2VK_FFT_POSTGATE) != 0u) {
         uint gi = pc.g_off + in_index(row, 2u * m);
         y *= vec2(g_at(gi), g_at(gi + pc.in_st));
@@ -200,8 +211,8 @@ void main() {
       out2_data[o] = y;
       continue;
     }
-    store_output_x(row, 2u * m, va[n1].x, xg[n1].x, dgain);
-    store_output_x(row, 2u * m + 1u, va[n1].y, xg[n1].y, dgain);
+    store_output_x(row, 2u * m, va[n1].x, xg.x, dgain);
+    store_output_x(row, 2u * m + 1u, va[n1].y, xg.y, dgain);
   }
 #endif
 }

@@ -4,7 +4,8 @@
 // (x -> out: the bandwidth roof). Prints a table and writes JSON (--json FILE).
 //
 // Times are host wall-clock around submit_and_wait (VkFFT's commands carry no timestamps of
-// ours), median of --reps runs after one warm-up; filter spectra are computed before timing
+// ours), median of --reps runs after one warm-up, ours and VkFFT alternating (the ratio is
+// what a shared machine's drifting load distorts least); filter spectra are computed before timing
 // (they are cached per model filter). "GB/s" counts the bytes the op must move, read x + write
 // out (4 bytes each per element); "of copy" = copy time / op time. Pipeline creation is timed
 // on a fresh context without a pipeline cache (our variants; VkFFT: its plan, glslang included).
@@ -25,6 +26,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -151,7 +153,7 @@ int main(int argc, char** argv) try {
   out["driver"] = dev.driver_name + " " + dev.driver_info;
   out["channels"] = o.channels;
   out["reps"] = o.reps;
-  out["timing"] = "host wall-clock around submit_and_wait, median";
+  out["timing"] = "host wall-clock around submit_and_wait, median; ours and VkFFT runs alternate";
   out["rows"] = nlohmann::json::array();
 
   std::printf("device: %s (%s %s)\n", dev.name.c_str(), dev.driver_name.c_str(), dev.driver_info.c_str());
@@ -179,47 +181,70 @@ int main(int argc, char** argv) try {
       auto x = ctx->create_buffer(bytes), y = ctx->create_buffer(bytes);
       ctx->upload(x, pattern(std::size_t(B) * C * L, 2.0f));
 
+      // Both backends are set up first and their timed runs alternate (ours, VkFFT, VkFFT, ours,
+      // ...): on a shared machine the load drifts within seconds, and the ratio is what matters.
+      struct Backend {
+        std::unique_ptr<ops::FftConv> op;
+        std::shared_ptr<const ops::FilterSpectrum> spec;
+        ops::FftConvArgs a;
+      };
+      auto once = [&](Backend& b) {
+        auto rec = ctx->record();
+        b.op->record(rec, b.a);
+        rec.submit_and_wait();
+      };
       double first_ours = 0;
-      auto run_backend = [&](ops::FftBackend backend) {
+      auto setup = [&](ops::FftBackend backend) {
+        auto b = std::make_unique<Backend>();
         ops::FftConvOptions fo;
         fo.backend = backend;
         fo.register_kernel = o.register_kernel;
-        ops::FftConv op(*ctx, fo);
-        std::shared_ptr<const ops::FilterSpectrum> spec;
+        b->op = std::make_unique<ops::FftConv>(*ctx, fo);
         auto t_first = Clock::now();
         {
           auto rec = ctx->record();
-          spec = op.spectrum(rec, "bench", {kf, kr.range(), C, L, 0});
+          b->spec = b->op->spectrum(rec, "bench", {kf, kr.range(), C, L, 0});
           rec.submit_and_wait();
         }
-        ops::FftConvArgs a;
-        a.batch = B;
-        a.channels = C;
-        a.len = L;
-        a.x = ops::FftTensor::channel_major(x, C, L);
-        a.out = ops::FftTensor::channel_major(y, C, L);
-        a.d = d.range();
-        a.spectrum = spec.get();
-        auto once = [&] {
-          auto rec = ctx->record();
-          op.record(rec, a);
-          rec.submit_and_wait();
-        };
-        once();
+        b->a.batch = B;
+        b->a.channels = C;
+        b->a.len = L;
+        b->a.x = ops::FftTensor::channel_major(x, C, L);
+        b->a.out = ops::FftTensor::channel_major(y, C, L);
+        b->a.d = d.range();
+        b->a.spectrum = b->spec.get();
+        once(*b);
         if (backend == ops::FftBackend::Ours) first_ours = ms_since(t_first);
-        return time_runs(o.reps, once);
+        once(*b);  // warm-up
+        return b;
       };
-      double ours = run_backend(ops::FftBackend::Ours);
-      double vk = 0;
+      auto ours_b = setup(ops::FftBackend::Ours);
+      std::unique_ptr<Backend> vk_b;
       bool vk_ok = o.vkfft;
       if (vk_ok) {
         try {
-          vk = run_backend(ops::FftBackend::VkFFT);
+          vk_b = setup(ops::FftBackend::VkFFT);
         } catch (const std::exception& e) {
           std::fprintf(stderr, "VkFFT path failed for L %u B %u: %s\n", L, B, e.what());
           vk_ok = false;
         }
       }
+      std::vector<double> t_ours, t_vk, ratios;
+      auto timed = [&](Backend& b, std::vector<double>& into) {
+        auto t0 = Clock::now();
+        once(b);
+        into.push_back(ms_since(t0));
+      };
+      for (int r = 0; r < o.reps; ++r) {
+        if (vk_ok && r % 2 == 1) timed(*vk_b, t_vk);
+        timed(*ours_b, t_ours);
+        if (vk_ok && r % 2 == 0) timed(*vk_b, t_vk);
+        if (vk_ok) ratios.push_back(t_vk.back() / t_ours.back());
+      }
+      ours_b.reset();
+      vk_b.reset();
+      double ours = median(t_ours);
+      double vk = vk_ok ? median(t_vk) : 0.0;
       double copy = time_runs(o.reps, [&] {
         auto rec = ctx->record();
         rec.copy(x, y);
@@ -233,11 +258,14 @@ int main(int argc, char** argv) try {
       nlohmann::json row = {{"len", L},           {"batch", B},          {"fft_size", n},
                             {"ours_ms", ours},    {"ours_gbs", gbs(ours)}, {"ours_fraction_of_copy", copy / ours},
                             {"copy_ms", copy},    {"copy_gbs", gbs(copy)}, {"pipeline_creation_ms_ours", create_ours},
-                            {"first_call_ms_ours", first_ours},        {"register_kernel", o.register_kernel}};
+                            {"first_call_ms_ours", first_ours},        {"register_kernel", o.register_kernel},
+                            {"ours_ms_runs", t_ours}};
       if (vk_ok) {
         row["vkfft_ms"] = vk;
         row["vkfft_gbs"] = gbs(vk);
         row["speedup_vs_vkfft"] = vk / ours;
+        row["speedup_paired_median"] = median(ratios);  // median of the per-rep ratios
+        row["vkfft_ms_runs"] = t_vk;
         row["plan_creation_ms_vkfft"] = create_vk;
       }
       out["rows"].push_back(row);
