@@ -75,8 +75,9 @@ vec2 fold_bin(vec2 zk, vec2 zmk, uint k) {
 }
 
 void main() {
-  uint i = gl_LocalInvocationIndex;
   uint g = gl_SubgroupID, l = gl_SubgroupInvocationID;
+  uint i = S * g + l;  // step-1 column: columns i and i ^ 1 are neighbouring lanes
+  bool odd = (l & 1u) != 0u;
   uint sl = bitfieldReverse(l) >> (32u - FFT_SLOG);
   uint row = pc.row_base + gl_WorkGroupID.x;
 #ifndef FFT_SPECTRUM_MODE
@@ -99,31 +100,38 @@ void main() {
   twiddles_r(w, -1.0, 0u, i, M);
   [[unroll]] for (uint k1 = 1u; k1 < A; ++k1) va[k1] = cmul(va[k1], w[k1]);
 
-  // forward transpose: subgroup g gathers row k1 = g, n2 = S p + l
+  // forward transpose: subgroup g gathers row k1 = g, n2 = R l + p. Shared vec4 [k1][n2 / 2]
+  // holds columns (n2, n2 + 1) of one row: a lane pair swaps halves with one shuffle so that
+  // both the stores and the loads carry two useful values.
   vec2 z[R];
   [[dont_unroll]] for (uint h = 0u; h < P; ++h) {
     barrier();  // the previous phase's reads are done
     [[unroll]] for (uint hh = 0u; hh < P; ++hh) {
       if (hh == h) {
-        [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u)
-          sh[(k1 / 2u) * B + i] = vec4(va[hh * AP + k1], va[hh * AP + k1 + 1u]);
+        [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
+          vec4 t = vec4(va[hh * AP + k1], va[hh * AP + k1 + 1u]);
+          vec4 o = subgroupShuffleXor(t, 1u);
+          // even lane: row k1, columns (i, i + 1); odd lane: row k1 + 1, columns (i - 1, i)
+          sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + i / 2u] = odd ? vec4(o.zw, t.zw) : vec4(t.xy, o.xy);
+        }
       }
     }
     barrier();
     if (g / AP == h) {
-      uint base = ((g % AP) / 2u) * B + l;
-      bool odd = (g & 1u) != 0u;
-      [[unroll]] for (uint p = 0u; p < R; ++p) {
-        vec4 t = sh[base + S * p];
-        z[p] = odd ? t.zw : t.xy;
+      uint base = (g % AP) * (B / 2u) + (R / 2u) * l;
+      [[unroll]] for (uint p = 0u; p < R; p += 2u) {
+        vec4 t = sh[base + p / 2u];
+        z[p] = t.xy;
+        z[p + 1u] = t.zw;
       }
     }
   }
-  // 2. DFT_R, twiddle, DFT_S across lanes: z[q] = Z[g + A (q + R sl)]
-  dft_r(z, -1.0);
-  twiddles_r(w, -1.0, 0u, l, B);
-  [[unroll]] for (uint q = 1u; q < R; ++q) z[q] = cmul(z[q], w[q]);
+  // 2. n2 = p + R l, k2 = s + S q: DFT_S across lanes (-> s = sl), twiddle W_B^(p s), DFT_R over
+  // p: z[q] = Z[g + A (sl + S q)]
   lane_dif(z, l, -1.0);
+  twiddles_r(w, -1.0, 0u, sl, B);
+  [[unroll]] for (uint p = 1u; p < R; ++p) z[p] = cmul(z[p], w[p]);
+  dft_r(z, -1.0);
 
   // real-FFT pairing and spectrum product (kernel mode: the spectrum itself), bins in register
   // order. Phase h exchanges the register chunks h and 2P-1-h (QC values each), which hold each
@@ -144,50 +152,53 @@ void main() {
         // partners of (q, q+1) are the pair (R-2-q, R-1-q) of the other chunk, swapped
         uint q1 = h * QC + qq, q2 = (2u * P - 1u - h) * QC + qq;
         vec4 t1 = sh[rd + QC / 2u + (QC - 2u - qq) / 2u], t2 = sh[rd + (QC - 2u - qq) / 2u];
-        z[q1] = fold_bin(z[q1], t1.zw, g + A * (q1 + R * sl));
-        z[q1 + 1u] = fold_bin(z[q1 + 1u], t1.xy, g + A * (q1 + 1u + R * sl));
-        z[q2] = fold_bin(z[q2], t2.zw, g + A * (q2 + R * sl));
-        z[q2 + 1u] = fold_bin(z[q2 + 1u], t2.xy, g + A * (q2 + 1u + R * sl));
+        z[q1] = fold_bin(z[q1], t1.zw, g + A * (sl + S * q1));
+        z[q1 + 1u] = fold_bin(z[q1 + 1u], t1.xy, g + A * (sl + S * (q1 + 1u)));
+        z[q2] = fold_bin(z[q2], t2.zw, g + A * (sl + S * q2));
+        z[q2 + 1u] = fold_bin(z[q2 + 1u], t2.xy, g + A * (sl + S * (q2 + 1u)));
       }
     }
   }
   barrier();
+  // row k1 = 0: bin A m, m = sl + S q, partner A (B - m)
   if (g == 0u) {
-    [[unroll]] for (uint q = 0u; q < R; q += 2u) sh[(q + R * sl) / 2u] = vec4(z[q], z[q + 1u]);
+    [[unroll]] for (uint q = 0u; q < R; q += 2u) sh[(q / 2u) * S + sl] = vec4(z[q], z[q + 1u]);
   }
   barrier();
   if (g == 0u) {
     [[unroll]] for (uint q = 0u; q < R; ++q) {
-      uint mp = (R * S - (q + R * sl)) & (R * S - 1u);
-      vec4 t = sh[mp / 2u];
-      z[q] = fold_bin(z[q], (mp & 1u) == 0u ? t.xy : t.zw, A * (q + R * sl));
+      uint mp = (B - (sl + S * q)) & (B - 1u), qp = mp / S;
+      vec4 t = sh[(qp / 2u) * S + mp % S];
+      z[q] = fold_bin(z[q], (qp & 1u) == 0u ? t.xy : t.zw, A * (sl + S * q));
     }
   }
 #ifndef FFT_SPECTRUM_MODE
-  // inverse of step 2: DIT across lanes (-> l), twiddle, DFT_R (-> b): n2 = l + S b, then
-  // W_M^(+n2 k1)
-  lane_dit(z, l, 1.0);
-  twiddles_r(w, 1.0, 0u, l, B);
-  [[unroll]] for (uint q = 1u; q < R; ++q) z[q] = cmul(z[q], w[q]);
+  // inverse of step 2: DFT_R (-> p), conjugate twiddle, DIT across lanes (-> l): n2 = p + R l,
+  // then W_M^(+n2 k1)
   dft_r(z, 1.0);
-  twiddles_r(w, 1.0, l * g, S * g, M);
-  [[unroll]] for (uint b = 0u; b < R; ++b) z[b] = cmul(z[b], w[b]);
-  // inverse transpose: column n2 = i gathers k1 of phase h; only outputs n1 < A/2 are needed,
-  // which the DFT below gets from all of its inputs
+  twiddles_r(w, 1.0, 0u, sl, B);
+  [[unroll]] for (uint p = 1u; p < R; ++p) z[p] = cmul(z[p], w[p]);
+  lane_dit(z, l, 1.0);
+  twiddles_r(w, 1.0, R * l * g, g, M);
+  [[unroll]] for (uint p = 0u; p < R; ++p) z[p] = cmul(z[p], w[p]);
+  // inverse transpose, the same layout: column n2 = i gathers k1 of phase h (a lane pair loads
+  // two rows' column pairs and swaps halves); only outputs n1 < A/2 are needed, which the DFT
+  // below gets from all of its inputs
   [[dont_unroll]] for (uint h = 0u; h < P; ++h) {
     barrier();
     if (g / AP == h) {
-      uint base = (g % AP) * (B / 2u) + l;
-      [[unroll]] for (uint b = 0u; b < R / 2u; ++b) sh[base + S * b] = vec4(z[b], z[b + R / 2u]);
+      uint base = (g % AP) * (B / 2u) + (R / 2u) * l;
+      [[unroll]] for (uint p = 0u; p < R; p += 2u) sh[base + p / 2u] = vec4(z[p], z[p + 1u]);
     }
     barrier();
-    bool hi = i >= B / 2u;
-    uint col = i % (B / 2u);
     [[unroll]] for (uint hh = 0u; hh < P; ++hh) {
       if (hh == h) {
-        [[unroll]] for (uint k1 = 0u; k1 < AP; ++k1) {
-          vec4 t = sh[k1 * (B / 2u) + col];
-          va[hh * AP + k1] = hi ? t.zw : t.xy;
+        [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
+          // even lane: row k1, columns (i, i + 1); odd lane: row k1 + 1, columns (i - 1, i)
+          vec4 t = sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + i / 2u];
+          vec4 o = subgroupShuffleXor(t, 1u);
+          va[hh * AP + k1] = odd ? o.zw : t.xy;
+          va[hh * AP + k1 + 1u] = odd ? t.zw : o.xy;
         }
       }
     }
