@@ -54,7 +54,25 @@ layout(std430, binding = 3) buffer OutBuf2 { vec2 out2_data[]; };
 shared vec4 sh[M / (2u * P)];
 
 M2VK_DEFINE_REG_DFT(dft_r, FFT_R, FFT_RLOG)
-M2VK_DEFINE_TWIDDLES(twiddles_r, FFT_R)
+
+// w[q] = exp(sgn 2 pi i (base + step q) / den), q < R (a multiple of 16), base + step (R - 1) < den,
+// 12 step < den: sin/cos for q = 16 a and for 1, 2, 3, 4, 8, 12 times step, the rest one or two
+// complex products each (R/16 + 6 sin/cos pairs instead of fft_reg.glsl's R/4 + 3: 10 instead
+// of 19 at R = 64, four sets per row; llvmpipe's sin/cos are long polynomials).
+void twiddles_r(out vec2 w[R], float sgn, uint base, uint step, uint den) {
+  vec2 s1 = twiddle(sgn, step, den), s2 = twiddle(sgn, 2u * step, den), s3 = twiddle(sgn, 3u * step, den);
+  vec2 t4 = twiddle(sgn, 4u * step, den), t8 = twiddle(sgn, 8u * step, den), t12 = twiddle(sgn, 12u * step, den);
+  [[unroll]] for (uint a = 0u; a < R; a += 16u) {
+    vec2 b0 = twiddle(sgn, base + a * step, den);
+    [[unroll]] for (uint c = 0u; c < 16u; c += 4u) {
+      vec2 b = c == 0u ? b0 : cmul(b0, c == 4u ? t4 : (c == 8u ? t8 : t12));
+      w[a + c] = b;
+      w[a + c + 1u] = cmul(b, s1);
+      w[a + c + 2u] = cmul(b, s2);
+      w[a + c + 3u] = cmul(b, s3);
+    }
+  }
+}
 M2VK_DEFINE_LANE_DIF(lane_dif, FFT_R)
 M2VK_DEFINE_LANE_DIT(lane_dit, FFT_R)
 
