@@ -6,22 +6,22 @@
 // Here A = R (one job per subgroup), so M = 8 R^2: R = 64 for M = 32768 (512 invocations),
 // R = 16 for M = 2048 (a small variant that runs the same code in tests).
 //
-// Forward FFT (n = B n1 + n2, k = k1 + A k2), as in fft_conv_reg.comp:
-//   1. invocation i (= n2) loads z[B n1 + i], DFT_A over n1, twiddle W_M^(i k1);
-//   2. subgroup g (= k1) loads row k1: lane l takes n2 = S p + l, p < R; DFT_R over p (-> q),
-//      twiddle W_B^(l q), DFT_S across lanes: register q of lane l holds Z[k1 + A (q + R sl)],
-//      sl = bitrev(l).
+// Forward FFT (n = B n1 + n2, k = k1 + A k2):
+//   1. invocation i = S g + l (= n2) loads z[B n1 + i], DFT_A over n1, twiddle W_M^(i k1);
+//   2. subgroup g (= k1) loads row k1: lane l takes n2 = p + R l, p < R; DFT_S across lanes
+//      (-> s = sl = bitrev(l)), twiddle W_B^(p sl), DFT_R over p (-> q): register q of lane l
+//      holds Z[k1 + A (sl + S q)].
 // The row (M complex) does not fit 32 KiB of shared memory: every exchange runs in P phases.
-// Shared memory holds vec4 = two complex values; each exchange pairs values on the side that
-// holds both, the other side uses half of what it loads (a vec4 load costs what a vec2 one does):
-//   forward transpose, phase h: k1 in [h AP, (h+1) AP); vec4 = (k1, k1 + 1) at [(k1 - h AP)/2][n2];
+// Shared memory holds vec4 = two complex values (half the per-lane-looped accesses of vec2):
+//   transposes, phase h: k1 in [h AP, (h+1) AP); vec4 = columns (n2, n2 + 1) at
+//     [k1 - h AP][n2 / 2]: step 1's lanes i and i ^ 1 swap halves with one shuffle (stores of
+//     rows k1 and k1 + 1; loads the same way back), step 2's lanes hold pairs p, p + 1;
 //   real-FFT pairing, phase h: every lane writes its register chunks h and 2P-1-h (QC values
 //     each) as (q, q+1) pairs and reads the partners of the same q: Z[M-k] for k1 > 0 is
 //     (k1', q', sl') = (A - k1, R - 1 - q, S - 1 - sl), so the partners of (q, q+1) are the pair
 //     (R-2-q, R-1-q) of the other chunk, swapped; each bin is folded with the spectrum as soon
 //     as its partner is read. Row k1 = 0 (subgroup 0: k = A m, partner A (R S - m)) gets a
-//     phase of its own;
-//   inverse transpose, phase h: subgroup k1 writes n2 and n2 + B/2 as one vec4.
+//     phase of its own.
 // On llvmpipe the workgroup's subgroups run one after the other between barriers, so phases in
 // which only some subgroups work cost nothing extra. Phase loops whose bodies are large do not
 // unroll (JIT time); their register-array side picks its constant indices under a uniform branch.
