@@ -347,7 +347,8 @@ TEST_F(FftConvTest, WideRegisterKernelSmall) {
 }
 
 // N = 65536 (L up to 32768), the size the wide kernel exists for: L = N/2 bidirectional with D,
-// and a shorter causal row with the whole epilogue and batch 2 (one JIT of each variant).
+// and a shorter causal row with the whole epilogue, batch 2 and token-major tensors (the model's
+// layout; one JIT of each variant).
 TEST_F(FftConvTest, WideRegisterKernel32k) {
   if (ctx().limits().subgroup_size != 8) GTEST_SKIP() << "register kernel needs subgroups of 8";
   Case c;
@@ -359,8 +360,9 @@ TEST_F(FftConvTest, WideRegisterKernel32k) {
   c.n = 65536;
   c.bidir = false;
   c.batch = 2;
-  c.channels = 1;
+  c.channels = 3;
   c.pregate = c.postgate = c.accumulate = true;
+  c.in_token_major = c.out_token_major = true;
   EXPECT_TRUE(check(c).wide) << describe(c);
 }
 
