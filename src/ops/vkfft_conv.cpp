@@ -230,10 +230,20 @@ std::shared_ptr<FilterSpectrum> VkFftConv::compute_spectrum(host::CommandRecorde
 
 void VkFftConv::record(host::CommandRecorder& rec, const FftConvArgs& a) {
   const std::uint32_t n = a.spectrum->plan.n;
-  const std::uint64_t total = std::uint64_t(a.batch) * a.channels;
-  std::uint32_t slices = static_cast<std::uint32_t>((total + max_rows(n) - 1) / max_rows(n));
-  // Equal slices so one plan serves all of them (the last one may run a few idle rows).
-  std::uint32_t rows = static_cast<std::uint32_t>((total + slices - 1) / slices);
+  const std::uint64_t total = std::uint64_t(a.batch) * a.channels, maxr = max_rows(n), C = a.channels;
+  // Rows per slice, equal so one plan serves all slices (a short last one runs idle rows). A
+  // slice must not wrap from channel C-1 to channel 0 unless it holds whole batches: its spectra
+  // are bound as one contiguous channel range, and all C channels' spectra may exceed a binding
+  // (768 channels at N = 65536: 201 MB).
+  std::uint64_t rows64 = total;
+  const bool within_batch = total > maxr && C > maxr;
+  if (within_batch) {
+    const std::uint64_t per_batch = (C + maxr - 1) / maxr;
+    rows64 = (C + per_batch - 1) / per_batch;
+  } else if (total > maxr) {
+    rows64 = (maxr / C) * C;  // whole batches
+  }
+  const std::uint32_t rows = static_cast<std::uint32_t>(rows64);
   Plan& p = plan(n, rows);
   const VkDeviceSize align = std::max<VkDeviceSize>(ctx_.limits().storage_offset_alignment, 16);
 
@@ -259,8 +269,9 @@ void VkFftConv::record(host::CommandRecorder& rec, const FftConvArgs& a) {
   const host::Pipeline& pack = ctx_.pipeline("fft_vkfft_pack");
   const host::Pipeline& mul = ctx_.pipeline("fft_vkfft_mul");
   const host::Pipeline& unpack = ctx_.pipeline("fft_vkfft_unpack");
-  for (std::uint64_t r0 = 0; r0 < total; r0 += rows) {
-    std::uint32_t count = static_cast<std::uint32_t>(std::min<std::uint64_t>(rows, total - r0));
+  for (std::uint64_t r0 = 0, count64 = 0; r0 < total; r0 += count64) {
+    count64 = std::min<std::uint64_t>(rows, within_batch ? C - r0 % C : total - r0);
+    const std::uint32_t count = static_cast<std::uint32_t>(count64);
     pc.row_base = static_cast<std::uint32_t>(r0);
     // Bind only the slices of the tensors these rows touch (tensors may exceed one binding).
     auto sp = [&](const FftTensor& t) {

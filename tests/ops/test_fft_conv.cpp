@@ -607,5 +607,23 @@ TEST_F(FftConvTest, VkFftBackendMatchesReferenceAndOurs) {
   }
 }
 
+TEST_F(FftConvTest, VkFftBackendSlicesChannelsWithinABatch) {
+  // At N = 65536 a row takes 256 KiB, so one 128 MiB binding holds 511 rows and 513 channels
+  // need two slices per batch: a slice must not run from one batch's last channels into the next
+  // batch's first (their spectra would be bound as one range spanning every channel). This is the
+  // shape class of the 80M model's L = 32768, batch 8, whose VkFFT run used to be refused.
+  if (!ops::vkfft_available()) GTEST_SKIP() << "built without VkFFT";
+  if (ctx().limits().max_storage_range / (65538ull * 4) >= 513) GTEST_SKIP() << "bindings hold 513 rows here";
+  Case c;
+  c.batch = 2;
+  c.channels = 513;
+  c.len = 20;
+  c.n = 65536;
+  c.d = true;
+  c.backend = FftBackend::VkFFT;
+  const Result r = run(c, 3);
+  EXPECT_LE(r.rel_err, bound_for(c.n));
+}
+
 }  // namespace
 }  // namespace m2vk
