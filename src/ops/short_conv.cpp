@@ -46,7 +46,9 @@ void record(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& p,
     const auto pb = detail::bind_view(ctx, p, b0, nb, in_r0, nr + (r0 - in_r0), op + ": p");
     const auto ob0 = detail::bind_view(ctx, o0, b0, nb, r0, nr, op + ": output");
     const auto ob1 = o1 ? detail::bind_view(ctx, *o1, b0, nb, r0, nr, op + ": x2") : ob0;
-    const auto grid = detail::elementwise_grid(ctx, std::uint64_t(nb) * nr * H);
+    // One workgroup of 256 threads per 16 x 16 (time x channel) tile (see the shader).
+    const std::uint64_t tiles = std::uint64_t(nb) * ((nr + 15) / 16) * ((H + 15) / 16);
+    const auto grid = detail::elementwise_grid(ctx, tiles * 256);
     pc::LayerShortConvPC pc{};
     pc.batch = nb;
     pc.rows = nr;

@@ -83,6 +83,11 @@ TEST_F(ShortConvTest, LengthOneAndTwo) {
   run(3, 2, 4, true, true);
 }
 TEST_F(ShortConvTest, M2Bert80MWidth) { run(2, 16, 768, true, true); }
+// 16 x 16 thread tiles: partial tiles in both time (50 = 3 * 16 + 2) and channels (20 = 16 + 4).
+TEST_F(ShortConvTest, PartialTilesInTimeAndChannels) {
+  run(3, 50, 20, true, true);
+  run(2, 50, 20, true, false);
+}
 
 TEST_F(ShortConvTest, WrongWidthThrows) {
   host::Buffer b = filled(4096);

@@ -3,7 +3,7 @@
 //   q[b, c, t] = w[c, 0]*p[b, t-2, c] + w[c, 1]*p[b, t-1, c] + w[c, 2]*p[b, t, c] + bias[c]
 // over the 3H channels of the in-projection p (zero before t = 0). Views: p element (b, t, c) at
 // p_off + b*p_sb + t*p_st + c*p_sc (floats), so p may be token-major or channel-major; the
-// outputs likewise (o_*). Thread i: t = i % rows, c = (i / rows) % H, b = i / (rows * H).
+// outputs likewise (o_*). Threads: 16 x 16 (t x c) tiles of 256, see the shader.
 //   GATED 0: out0 = q, all 3H channels (x1 | x2 | v), (B, 3H, L) for the golden comparison
 //   GATED 1: out0 = x1 * v (the pre-gated long-conv input), out1 = x2, each H channels
 #ifndef M2VK_PC_LAYER_SHORT_CONV_H
