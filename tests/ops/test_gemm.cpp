@@ -66,6 +66,20 @@ class GemmTest : public VkTest {
   }
   // Suffix of the plain vec4 kernels picked on dev().
   std::string s() { return shuffles() ? "_s" : ""; }
+  // Runs `body` with run() on a context that pretends the device has no subgroup shuffles (the
+  // fallback kernels), failing on any validation message of that context.
+  template <class Body>
+  void without_shuffles(Body body) {
+    host::ContextOptions opt;
+    opt.validation = true;
+    opt.disable_subgroup_shuffle = true;
+    opt.persist_pipeline_cache = false;
+    auto alt = host::Context::create(opt);
+    alt_ = alt.get();
+    body();
+    alt_ = nullptr;
+    for (const auto& m : alt->validation_messages()) ADD_FAILURE() << m.id << ": " << m.message;
+  }
   host::Buffer up(const std::vector<float>& v) {
     host::Buffer b = dev().create_buffer(v.size() * 4);
     dev().upload(b, v);
@@ -199,15 +213,7 @@ void fused_glu_cases(GemmTest& t, const std::string& glu) {
 TEST_F(GemmTest, FusedGlu) { fused_glu_cases(*this, shuffles() ? "gemm_glu2" : "gemm_glu"); }
 
 TEST_F(GemmTest, FusedGluWithoutSubgroupShuffles) {
-  host::ContextOptions opt;
-  opt.validation = true;
-  opt.disable_subgroup_shuffle = true;
-  opt.persist_pipeline_cache = false;
-  auto alt = host::Context::create(opt);
-  alt_ = alt.get();
-  fused_glu_cases(*this, "gemm_glu");
-  alt_ = nullptr;
-  for (const auto& m : alt->validation_messages()) ADD_FAILURE() << m.id << ": " << m.message;
+  without_shuffles([&] { fused_glu_cases(*this, "gemm_glu"); });
 }
 
 // The vec4 kernels that share A rows by shuffles ("_s") against their fallback on a device
@@ -225,16 +231,10 @@ void shared_a_cases(GemmTest& t) {
 TEST_F(GemmTest, SharedARows) { shared_a_cases(*this); }
 
 TEST_F(GemmTest, SharedARowsFallbackWithoutSubgroupShuffles) {
-  host::ContextOptions opt;
-  opt.validation = true;
-  opt.disable_subgroup_shuffle = true;
-  opt.persist_pipeline_cache = false;
-  auto alt = host::Context::create(opt);
-  alt_ = alt.get();
-  ASSERT_EQ(s(), "");
-  shared_a_cases(*this);
-  alt_ = nullptr;
-  for (const auto& m : alt->validation_messages()) ADD_FAILURE() << m.id << ": " << m.message;
+  without_shuffles([&] {
+    ASSERT_EQ(s(), "");
+    shared_a_cases(*this);
+  });
 }
 
 TEST_F(GemmTest, UnfusedGluThroughScratch) {
