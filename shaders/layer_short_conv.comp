@@ -3,7 +3,7 @@
 // include/pc/layer_short_conv.h.
 #include "pc/layer_short_conv.h"
 
-layout(local_size_x = 256) in;
+layout(local_size_x = M2VK_SHORT_CONV_TILE * M2VK_SHORT_CONV_TILE) in;
 // Inputs are read through R32 texel buffers: on llvmpipe a texel fetch is an unrolled gather,
 // a storage-buffer load a per-lane loop (src/ops/README-layer-ops.md, "GEMM kernel"); at 32k
 // tokens this op read 9 inputs per output pair through storage buffers and took 10% of the pass.
@@ -35,7 +35,7 @@ float conv(uint c) {
 // 32k-token pass touched its own cache line and the rows came back only after 300 MB had gone
 // by (13% of an 80M pass at L = 32768, memory latency bound). In a tile each input line (16
 // channels of a row) and each output line (16 steps of a channel) is used whole.
-const uint TILE = 16u;
+const uint TILE = M2VK_SHORT_CONV_TILE;
 
 void main() {
   uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * pc.row_pitch;

@@ -46,9 +46,11 @@ void record(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& p,
     const auto pb = detail::bind_view(ctx, p, b0, nb, in_r0, nr + (r0 - in_r0), op + ": p");
     const auto ob0 = detail::bind_view(ctx, o0, b0, nb, r0, nr, op + ": output");
     const auto ob1 = o1 ? detail::bind_view(ctx, *o1, b0, nb, r0, nr, op + ": x2") : ob0;
-    // One workgroup of 256 threads per 16 x 16 (time x channel) tile (see the shader).
-    const std::uint64_t tiles = std::uint64_t(nb) * ((nr + 15) / 16) * ((H + 15) / 16);
-    const auto grid = detail::elementwise_grid(ctx, tiles * 256);
+    // One workgroup per (time x channel) tile (see the shader).
+    constexpr std::uint32_t tile = M2VK_SHORT_CONV_TILE;
+    static_assert(tile * tile == 256, "elementwise_grid() launches workgroups of 256");
+    const std::uint64_t tiles = std::uint64_t(nb) * host::div_up(nr, tile) * host::div_up(H, tile);
+    const auto grid = detail::elementwise_grid(ctx, tiles * tile * tile);
     pc::LayerShortConvPC pc{};
     pc.batch = nb;
     pc.rows = nr;

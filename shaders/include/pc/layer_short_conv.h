@@ -3,12 +3,16 @@
 //   q[b, c, t] = w[c, 0]*p[b, t-2, c] + w[c, 1]*p[b, t-1, c] + w[c, 2]*p[b, t, c] + bias[c]
 // over the 3H channels of the in-projection p (zero before t = 0). Views: p element (b, t, c) at
 // p_off + b*p_sb + t*p_st + c*p_sc (floats), so p may be token-major or channel-major; the
-// outputs likewise (o_*). Threads: 16 x 16 (t x c) tiles of 256, see the shader.
+// outputs likewise (o_*). Threads: M2VK_SHORT_CONV_TILE^2 per workgroup, one (t x c) tile each,
+// see the shader.
 //   GATED 0: out0 = q, all 3H channels (x1 | x2 | v), (B, 3H, L) for the golden comparison
 //   GATED 1: out0 = x1 * v (the pre-gated long-conv input), out1 = x2, each H channels
 #ifndef M2VK_PC_LAYER_SHORT_CONV_H
 #define M2VK_PC_LAYER_SHORT_CONV_H
 #include "pc/push_constants.h"
+
+// Side of the square (time x channel) tile one workgroup covers; the host sizes the grid with it.
+#define M2VK_SHORT_CONV_TILE 16u
 
 #define M2VK_PC_LAYER_SHORT_CONV(X)                                 \
   X(uint, batch) X(uint, rows) X(uint, hidden)                     \
