@@ -118,6 +118,10 @@ struct ModelLoadOptions {
   bool reduced_precision = false;
 };
 
+// Thread safety: a loaded Model may be shared by several threads. embed(), classify(), tokenize()
+// and forward() are safe to call concurrently; GPU forward passes take turns on the device (one at
+// a time, in lock order), tokenization and the CPU reference run in parallel. Moving or destroying
+// a Model while another thread uses it is not safe.
 class Model {
  public:
   // Loads config.json (or infers it from the tensor shapes), the checkpoint (found by what the

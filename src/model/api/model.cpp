@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -18,6 +19,9 @@ struct Model::Impl {
   std::optional<tok::WordPieceTokenizer> tokenizer;
   Device device;
   std::unique_ptr<gpu::GpuModel> gpu;  // Device::Kind::Gpu: holds references into `parts`
+  // The GPU forward pass reuses per-(batch, length) buffers and one queue: passes from several
+  // threads take turns. The tokenizer and the CPU reference keep no mutable state.
+  std::mutex gpu_forward;
 };
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -59,7 +63,10 @@ const std::vector<std::string>& Model::notes() const { return impl_->parts.notes
 int64_t Model::max_length() const { return Batch::max_length(impl_->parts.config); }
 
 ForwardResult Model::forward(const Batch& batch, const IntermediateSink* sink, gpu::GpuProfile* profile) const {
-  if (impl_->gpu) return impl_->gpu->forward(batch, sink, profile);
+  if (impl_->gpu) {
+    std::lock_guard<std::mutex> lock(impl_->gpu_forward);
+    return impl_->gpu->forward(batch, sink, profile);
+  }
   return ref::forward(impl_->parts.config, impl_->parts.weights, batch, sink);
 }
 
