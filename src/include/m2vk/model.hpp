@@ -25,6 +25,10 @@
 #include "m2vk/tensor.hpp"
 #include "m2vk/weights.hpp"
 
+namespace m2vk::tok {
+class WordPieceTokenizer;  // m2vk/tokenizer.hpp
+}  // namespace m2vk::tok
+
 namespace m2vk {
 
 // Where the forward pass runs. "cpu" is the double-accumulating reference path. "gpu" / "gpu:SPEC" /
@@ -150,6 +154,9 @@ class Model {
   // One forward pass; `sink` receives every named intermediate; `profile` (GPU only) the op times.
   ForwardResult forward(const Batch& batch, const IntermediateSink* sink = nullptr,
                         gpu::GpuProfile* profile = nullptr) const;
+  // The tokenizer tokenize() and embed() use (immutable: safe to share between threads), for front
+  // ends that validate and batch token ids themselves before calling forward().
+  const tok::WordPieceTokenizer& tokenizer() const;
   // The GPU forward pass (device, memory figures), or nullptr on the CPU.
   gpu::GpuModel* gpu_model() const;
 

@@ -71,6 +71,7 @@ ForwardResult Model::forward(const Batch& batch, const IntermediateSink* sink, g
 }
 
 gpu::GpuModel* Model::gpu_model() const { return impl_->gpu.get(); }
+const tok::WordPieceTokenizer& Model::tokenizer() const { return *impl_->tokenizer; }
 
 Batch Model::tokenize(const std::vector<TextInput>& inputs, const RunOptions& options) const {
   const int64_t limit = max_length();
