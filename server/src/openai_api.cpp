@@ -27,7 +27,8 @@ void write_openai_error(httplib::Response& res, const ApiError& e) {
   json err = {{"message", e.message}, {"type", type}, {"param", e.param.empty() ? json(nullptr) : json(e.param)},
               {"code", code}};
   res.status = e.status;
-  res.set_content(json{{"error", err}}.dump(), "application/json");
+  // Messages may quote the client's bytes: invalid UTF-8 is replaced, never a failure to answer.
+  res.set_content(json{{"error", err}}.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
 namespace {

@@ -37,6 +37,15 @@ void ServerContext::handle(const std::string& route, int validation_status, cons
     }
     metrics.set_in_flight(++in_flight);
   }
+  // Released however the handler ends, so shutdown() never waits for a request that is gone.
+  struct InFlight {
+    ServerContext& ctx;
+    ~InFlight() {
+      std::lock_guard<std::mutex> lock(ctx.mutex);
+      ctx.metrics.set_in_flight(--ctx.in_flight);
+      if (ctx.in_flight == 0) ctx.idle.notify_all();
+    }
+  } in_flight_guard{*this};
   try {
     fn(req, res);
   } catch (const RequestError& e) {
@@ -44,10 +53,7 @@ void ServerContext::handle(const std::string& route, int validation_status, cons
   } catch (const std::exception& e) {
     write_error(res, {500, ErrorKind::Backend, std::string("inference failed: ") + e.what(), ""});
   }
-  metrics.count_request(route, res.status);
-  std::lock_guard<std::mutex> lock(mutex);
-  metrics.set_in_flight(--in_flight);
-  if (in_flight == 0) idle.notify_all();
+  metrics.count_request(route, res.status == -1 ? 200 : res.status);  // -1: httplib's "200 once sent"
 }
 
 RowOutputs ServerContext::infer(std::vector<Row> rows) {

@@ -22,7 +22,9 @@ void write_tei_error(httplib::Response& res, const ApiError& e) {
     case ErrorKind::Backend: type = "Backend"; break;
   }
   res.status = e.status;
-  res.set_content(json{{"error", e.message}, {"error_type", type}}.dump(), "application/json");
+  // Messages may quote the client's bytes: invalid UTF-8 is replaced, never a failure to answer.
+  res.set_content(json{{"error", e.message}, {"error_type", type}}.dump(-1, ' ', false, json::error_handler_t::replace),
+                  "application/json");
 }
 
 namespace {
@@ -228,7 +230,7 @@ void add_tei_routes(httplib::Server& http, ServerContext& ctx) {
     }
     if (draining) write_tei_error(res, {503, ErrorKind::Unavailable, "the server is shutting down", ""});
     else res.set_content("", "text/plain");
-    ctx.metrics.count_request("/health", res.status);
+    ctx.metrics.count_request("/health", draining ? 503 : 200);
   });
   http.Get("/info", [&ctx](const httplib::Request&, httplib::Response& res) {
     res.set_content(info(ctx).dump(), "application/json");
