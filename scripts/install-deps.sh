@@ -9,7 +9,13 @@ PACKAGES=(
   vulkan-validationlayers vulkan-tools mesa-vulkan-drivers
   libzip-dev nlohmann-json3-dev libvkfft-dev libutf8proc-dev libgtest-dev
   clang libclang-rt-14-dev
+  libcpp-httplib-dev
 )
+# The official OpenAI Node.js client is a test peer of `m2vk serve` (tests/server/node): Debian's
+# Node.js where the machine has none of its own.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 # Only for the Python baselines and fixture scripts (bench/, tools/make_fixtures.py).
 if [[ "${M2VK_WITH_TORCH:-0}" == 1 ]]; then
   PACKAGES+=(python3-torch python3-numpy libopenblas0-pthread)

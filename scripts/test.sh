@@ -9,6 +9,8 @@ JOBS=${JOBS:-$(nproc)}
 
 bash scripts/install-deps.sh
 source scripts/lavapipe-env.sh
+# The OpenAI Node.js client the server tests call m2vk serve with (git-ignored node_modules).
+npm ci --prefix tests/server/node --no-audit --no-fund --loglevel=error
 
 echo "== build (Werror) =="
 cmake -S . -B build-ci -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DM2VK_WERROR=ON >/dev/null
