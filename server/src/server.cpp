@@ -103,6 +103,9 @@ Server::Server(const Model& model, ServerOptions options) : impl_(std::make_uniq
   // Headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm and the
   // client's delayed ACK add ~40 ms to every keep-alive response.
   http.set_tcp_nodelay(true);
+  // httplib closes a keep-alive connection after 5 requests by default, and its listen backlog is
+  // 5: many clients reconnecting at once overflow it, and the kernel's SYN retries cost them 1-3 s.
+  http.set_keep_alive_max_count(100000);
   http.set_pre_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
     if (ctx.options.api_key.empty() || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
     if (req.get_header_value("Authorization") == "Bearer " + ctx.options.api_key)
