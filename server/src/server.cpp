@@ -1,6 +1,7 @@
 #include "m2vk/server/server.hpp"
 
 #include <cmath>
+#include <sys/socket.h>
 #include <stdexcept>
 
 #include "context.hpp"
@@ -159,6 +160,14 @@ void Server::warm_up() {
 
 int Server::bind() {
   ServerContext& ctx = impl_->ctx;
+  // Debian's httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG is compiled into the
+  // library): a burst of new connections overflows the accept queue and clients see resets. Keep
+  // the listening socket and listen again with the system's deepest backlog.
+  int listen_fd = -1;
+  impl_->http.set_socket_options([&listen_fd](socket_t fd) {
+    httplib::default_socket_options(fd);
+    listen_fd = static_cast<int>(fd);
+  });
   int port = ctx.options.port;
   if (port == 0) {
     port = impl_->http.bind_to_any_port(ctx.options.host);
@@ -168,6 +177,8 @@ int Server::bind() {
   if (port <= 0)
     throw std::runtime_error("cannot listen on " + ctx.options.host + ":" + std::to_string(ctx.options.port) +
                              " (address in use, or not an address of this machine)");
+  if (listen_fd >= 0 && ::listen(listen_fd, SOMAXCONN) != 0)  // Linux: resizes a listening socket's queue
+    throw std::runtime_error("cannot set the listen backlog on " + ctx.options.host + ":" + std::to_string(port));
   ctx.options.port = port;
   return port;
 }

@@ -459,6 +459,31 @@ TEST_F(ServerTest, ConcurrentRequestsAreBatchedAndEachGetsItsOwnResult) {
   EXPECT_NE(m.find("m2vk_requests_total{route=\"/v1/embeddings\",status=\"200\"} 12"), std::string::npos) << m;
 }
 
+// Many clients connecting at the same moment: each connection is accepted and answered (Debian's
+// httplib listens with a backlog of 5; before the server deepened it, every run of this test had
+// connections reset).
+TEST_F(ServerTest, ABurstOfNewConnectionsIsAllServed) {
+  Running s(*model_, server::ServerOptions{});
+  constexpr int kClients = 128;
+  const EmbedResult want = expected({"burst"});
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::future<std::string>> replies;
+    for (int i = 0; i < kClients; ++i)
+      replies.push_back(std::async(std::launch::async, [&] {
+        auto c = s.client();
+        auto r = c.Post("/v1/embeddings", R"({"model": "m", "input": "burst"})", "application/json");
+        if (!r) return "no response: " + httplib::to_string(r.error());
+        return r->status == 200 ? r->body : "HTTP " + std::to_string(r->status) + ": " + r->body;
+      }));
+    for (int i = 0; i < kClients; ++i) {
+      const std::string body = replies[static_cast<size_t>(i)].get();
+      const json r = json::parse(body, nullptr, false);
+      ASSERT_TRUE(r.is_object() && r.contains("data")) << "round " << round << " client " << i << ": " << body;
+      expect_close(r["data"][0]["embedding"].get<std::vector<float>>(), want, 0);
+    }
+  }
+}
+
 TEST_F(ServerTest, TokenBudgetBoundsEachPass) {
   server::ServerOptions o;
   o.max_batch_tokens = 3 * kLength;  // max_length padding: 3 rows of 32 per pass
