@@ -17,7 +17,8 @@ Row text_row(const Model& model, std::string_view text, std::optional<std::strin
   if (e.input_ids.size() > limit) {
     if (!t.enabled)
       throw RequestError(param + " has " + std::to_string(e.input_ids.size()) + " tokens, more than the " +
-                             std::to_string(limit) + " this server accepts; shorten it or set truncate",
+                             std::to_string(limit) + " this server accepts; " +
+                             (t.offered ? "shorten it or set truncate" : "shorten it"),
                          param);
     if (!t.from_left) {
       tok::EncodeOptions eo;

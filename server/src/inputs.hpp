@@ -26,6 +26,7 @@ struct Truncation {
   bool enabled = false;     // false: an input over the limit is an error
   bool from_left = false;   // TEI truncation_direction "Left": keep the end of the text
   int64_t limit = 0;        // tokens per input, [CLS] and [SEP] included
+  bool offered = true;      // the route has a `truncate` field (TEI); the over-length error says so
 };
 
 // Tokenizes `text` (and `pair`) as the model's tokenizer does, [CLS]/[SEP] included.

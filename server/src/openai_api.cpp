@@ -46,7 +46,8 @@ std::string base64_floats(const std::vector<float>& v) {
 
 // OpenAI's `input`: a string, an array of strings, one token-id array, or an array of them.
 std::vector<Row> openai_rows(const ServerContext& ctx, const json& input) {
-  const Truncation t = ctx.truncation(false, false);
+  Truncation t = ctx.truncation(false, false);
+  t.offered = false;  // the OpenAI API has no truncate field
   auto text = [&](const json& s, const std::string& param) {
     if (s.get_ref<const std::string&>().empty()) throw RequestError(param + " is an empty string", param);
     return text_row(ctx.model, s.get_ref<const std::string&>(), std::nullopt, t, param);

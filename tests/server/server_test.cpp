@@ -207,6 +207,8 @@ TEST_F(ServerTest, OpenAiBadRequestsAre400NamingTheField) {
   json r = post(c, "/v1/embeddings", json{{"model", "m"}, {"input", long_text}}.dump(), 400);
   expect_openai_error(r, "input");
   EXPECT_EQ(r["error"]["param"], "input");
+  // The OpenAI API has no truncate field, so the message does not suggest one.
+  EXPECT_EQ(r["error"]["message"].get<std::string>().find("truncate"), std::string::npos) << r;
   // Invalid UTF-8 in the body is a JSON error, named as such.
   expect_openai_error(post(c, "/v1/embeddings", std::string("{\"model\":\"m\",\"input\":\"a\xff\"}"), 400), "UTF-8");
   // The server keeps serving.
@@ -226,7 +228,9 @@ TEST_F(ServerTest, TeiEmbedNormalizesByDefaultAndTruncatesOnRequest) {
 
   std::string long_text;
   for (int i = 0; i < 60; ++i) long_text += "word" + std::to_string(i) + " ";
-  expect_tei_error(post(c, "/embed", json{{"inputs", long_text}}.dump(), 422), "inputs");
+  const json too_long = post(c, "/embed", json{{"inputs", long_text}}.dump(), 422);
+  expect_tei_error(too_long, "inputs");
+  EXPECT_NE(too_long["error"].get<std::string>().find("set truncate"), std::string::npos) << too_long;
   // truncate: right keeps the start (as the library's max_length truncation does).
   const EmbedResult cut = expected({long_text}, true);
   json right = post(c, "/embed", json{{"inputs", long_text}, {"truncate", true}}.dump(), 200);
