@@ -67,6 +67,7 @@ RowOutputs ServerContext::infer(std::vector<Row> rows) {
 struct Server::Impl {
   ServerContext ctx;
   httplib::Server http;
+  int listen_fd = -1;  // the listening socket, once bound
   Impl(const Model& model, ServerOptions options) : ctx(model, std::move(options)) {}
 };
 
@@ -163,7 +164,8 @@ int Server::bind() {
   // Debian's httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG is compiled into the
   // library): a burst of new connections overflows the accept queue and clients see resets. Keep
   // the listening socket and listen again with the system's deepest backlog.
-  int listen_fd = -1;
+  // (The callback outlives this call inside httplib, so it writes to the Impl, not to a local.)
+  int& listen_fd = impl_->listen_fd;
   impl_->http.set_socket_options([&listen_fd](socket_t fd) {
     httplib::default_socket_options(fd);
     listen_fd = static_cast<int>(fd);
