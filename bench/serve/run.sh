@@ -4,7 +4,8 @@
 #   bench/serve/run.sh BUILD_DIR [SHAPE:LENGTH:BATCHES ...]   (default: tiny:32:200 80m-32k:128:4)
 # For each model and padding (max_length, longest) and 1, 8, 32, 64 connections: requests/s,
 # padded tokens/s served, p50 / p99 latency, and served tokens/s over offline tokens/s at the
-# same batch size (the serving overhead). One input per request; DURATION seconds per point.
+# same batch size (the serving overhead). One input per request; DURATION seconds per point
+# (default 5), CONNECTIONS the client counts (default "1 8 32 64").
 set -euo pipefail
 BUILD=${1:?usage: run.sh BUILD_DIR [SHAPE:LENGTH:BATCHES ...]}
 shift
@@ -52,7 +53,7 @@ for spec in "${SHAPES[@]}"; do
     SERVER=$!
     until grep -q '^listening on ' "$WORK/out"; do sleep 0.1; done
     URL=$(sed -n 's/^listening on //p' "$WORK/out")
-    for c in 1 8 32 64; do
+    for c in ${CONNECTIONS:-1 8 32 64}; do
       before=$(metric "$URL" m2vk_batch_tokens_sum)
       line=$(M2VK_BENCH_BODY="{\"model\":\"m\",\"input\":\"$TEXT\"}" wrk -t 1 -c $c -d "${DURATION}s" --timeout 30s \
              -s "$HERE/post.lua" "$URL/v1/embeddings" | grep '^M2VK')
