@@ -7,6 +7,7 @@
 
 #include "context_state.hpp"
 #include "device_query.hpp"
+#include "pipeline_statistics.hpp"
 #include "m2vk/host/error.hpp"
 
 namespace m2vk::host {
@@ -48,6 +49,14 @@ bool has_layer(const char* name) {
   std::vector<VkLayerProperties> layers(n);
   vkEnumerateInstanceLayerProperties(&n, layers.data());
   return std::any_of(layers.begin(), layers.end(), [&](const auto& l) { return std::strcmp(l.layerName, name) == 0; });
+}
+
+bool has_device_extension(VkPhysicalDevice physical, const char* name) {
+  std::uint32_t n = 0;
+  if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr) != VK_SUCCESS) return false;
+  std::vector<VkExtensionProperties> exts(n);
+  if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, exts.data()) != VK_SUCCESS) return false;
+  return std::any_of(exts.begin(), exts.end(), [&](const auto& e) { return std::strcmp(e.extensionName, name) == 0; });
 }
 
 bool has_instance_extension(const char* name) {
@@ -201,6 +210,28 @@ void create_device(ContextState& s) {
     e12.pNext = &ecm;
   }
 
+  // Driver statistics about compiled pipelines (registers, spills, scratch, occupancy), only when
+  // asked for: capturing them may cost compile time.
+  VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR eexec{};
+  eexec.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR;
+  s.executable_properties = v12 && s.options.capture_statistics &&
+                            has_device_extension(s.physical, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
+  if (s.executable_properties) {
+    VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR have{};
+    have.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR;
+    VkPhysicalDeviceFeatures2 f{};
+    f.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+    f.pNext = &have;
+    vkGetPhysicalDeviceFeatures2(s.physical, &f);
+    s.executable_properties = have.pipelineExecutableInfo == VK_TRUE;
+  }
+  if (s.executable_properties) {
+    extensions.push_back(VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
+    eexec.pipelineExecutableInfo = VK_TRUE;
+    eexec.pNext = enable.pNext;
+    enable.pNext = &eexec;
+  }
+
   VkDeviceCreateInfo dci{};
   dci.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
   dci.pNext = v12 ? &enable : nullptr;
@@ -216,6 +247,8 @@ void create_device(ContextState& s) {
     if (!s.cmd_push_descriptor_set) s.push_descriptor = false;
   }
 
+  if (s.options.compile_only) return;  // no command pool or fence: nothing will be submitted
+
   std::uint32_t nf = 0;
   vkGetPhysicalDeviceQueueFamilyProperties(s.physical, &nf, nullptr);
   std::vector<VkQueueFamilyProperties> families(nf);
@@ -226,10 +259,15 @@ void create_device(ContextState& s) {
   pci.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
   pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT | VK_COMMAND_POOL_CREATE_TRANSIENT_BIT;
   pci.queueFamilyIndex = s.queue_family;
-  check(vkCreateCommandPool(s.device, &pci, nullptr, &s.command_pool), "vkCreateCommandPool");
+  // A device that compiles but cannot run (RADV's null device, RADV_FORCE_FAMILY) fails here:
+  // say so, since the bare Vulkan result (VK_ERROR_INVALID_EXTERNAL_HANDLE there) names nothing.
+  const std::string where = "on " + s.info.name + (s.info.memory_heaps.empty() ? " (a device without memory heaps cannot run kernels; "
+                                                                                  "`m2vk kernels` compiles for it)"
+                                                                                : "");
+  check(vkCreateCommandPool(s.device, &pci, nullptr, &s.command_pool), "vkCreateCommandPool", where);
   VkFenceCreateInfo fci{};
   fci.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
-  check(vkCreateFence(s.device, &fci, nullptr, &s.fence), "vkCreateFence");
+  check(vkCreateFence(s.device, &fci, nullptr, &s.fence), "vkCreateFence", where);
 }
 
 std::string uuid_hex(const std::string& uuid) {
@@ -252,7 +290,14 @@ void full_barrier(VkCommandBuffer cmd, bool to_host) {
   vkCmdPipelineBarrier(cmd, src, dst, 0, 1, &mb, 0, nullptr, 0, nullptr);
 }
 
+void ContextState::require_memory(std::string_view what) const {
+  if (options.compile_only)
+    throw HostError(std::string(what) + " needs device memory or a queue, but this context on " + info.name +
+                    " is compile-only (ContextOptions::compile_only: pipelines only)");
+}
+
 VkCommandBuffer ContextState::begin_commands() {
+  require_memory("recording commands");
   VkCommandBufferAllocateInfo ai{};
   ai.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
   ai.commandPool = command_pool;
@@ -301,17 +346,20 @@ std::unique_ptr<Context> Context::create(const ContextOptions& options) {
   detail::create_instance(s);
   detail::pick_device(s);
   detail::create_device(s);
-  s.allocator = std::make_unique<detail::Allocator>(s.device, s.physical, s.info, options.block_size);
+  if (!options.compile_only)
+    s.allocator = std::make_unique<detail::Allocator>(s.device, s.physical, s.info, options.block_size);
   std::filesystem::path dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
   s.pipelines = std::make_unique<detail::PipelineRegistry>(
       s.device, s.physical, s.info, s.push_descriptor, dir / ("pipeline-cache-" + detail::uuid_hex(s.info.uuid) + ".bin"),
-      options.persist_pipeline_cache);
+      options.persist_pipeline_cache, s.executable_properties, s.cooperative_matrix);
   return ctx;
 }
 
 Context::~Context() {
   detail::ContextState& s = *s_;
-  if (s.device) vkDeviceWaitIdle(s.device);
+  // Only a context that could submit waits: without a fence nothing was submitted, and a device
+  // that failed to create one (RADV's null device) crashes in vkDeviceWaitIdle.
+  if (s.device && s.fence) vkDeviceWaitIdle(s.device);
   s.staging.reset();
   s.pipelines.reset();
   s.allocator.reset();
@@ -335,9 +383,20 @@ std::uint32_t Context::queue_family() const { return s_->queue_family; }
 bool Context::validation_enabled() const { return s_->options.validation; }
 bool Context::cooperative_matrix_enabled() const { return s_->cooperative_matrix; }
 
-Buffer Context::create_buffer(VkDeviceSize size, MemoryKind kind) { return s_->allocator->allocate(size, kind); }
+Buffer Context::create_buffer(VkDeviceSize size, MemoryKind kind) {
+  s_->require_memory("creating a buffer");
+  return s_->allocator->allocate(size, kind);
+}
 
 const Pipeline& Context::pipeline(std::string_view variant, const SpecConstants& spec) { return s_->pipelines->get(variant, spec); }
+
+bool Context::compile_only() const { return s_->options.compile_only; }
+bool Context::statistics_available() const { return s_->executable_properties; }
+
+std::vector<PipelineExecutableStatistics> Context::pipeline_statistics(const Pipeline& p) {
+  if (!s_->executable_properties) return {};
+  return detail::pipeline_statistics(s_->device, p.pipeline);
+}
 
 CommandRecorder Context::record(RecordOptions options) { return CommandRecorder(*this, options); }
 

@@ -37,13 +37,16 @@ struct ContextState {
   VkFence fence = VK_NULL_HANDLE;
   std::uint32_t timestamp_valid_bits = 0;
   bool push_descriptor = false;
-  bool cooperative_matrix = false;  // VK_NV_cooperative_matrix enabled (DeviceInfo::coopmat_nv_f16)
+  bool cooperative_matrix = false;
+  bool executable_properties = false;  // VK_KHR_pipeline_executable_properties enabled (capture_statistics)  // VK_NV_cooperative_matrix enabled (DeviceInfo::coopmat_nv_f16)
   PFN_vkCmdPushDescriptorSetKHR cmd_push_descriptor_set = nullptr;
 
   std::unique_ptr<Allocator> allocator;
   std::unique_ptr<PipelineRegistry> pipelines;
   Buffer staging;  // host-visible, for upload/download
 
+  // Throws HostError naming `what` in a compile-only context (ContextOptions::compile_only).
+  void require_memory(std::string_view what) const;
   // Allocates and begins a one-time command buffer, starting with a full barrier against all
   // earlier submissions.
   VkCommandBuffer begin_commands();

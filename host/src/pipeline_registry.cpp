@@ -48,8 +48,15 @@ void write_file_atomically(const std::filesystem::path& path, const void* data, 
 }
 
 PipelineRegistry::PipelineRegistry(VkDevice device, VkPhysicalDevice physical, const DeviceInfo& info, bool push_descriptor,
-                                   std::filesystem::path cache_file, bool persist)
-    : device_(device), info_(info), push_descriptor_(push_descriptor), cache_file_(std::move(cache_file)), persist_(persist) {
+                                   std::filesystem::path cache_file, bool persist, bool capture_statistics,
+                                   bool cooperative_matrix)
+    : device_(device),
+      info_(info),
+      push_descriptor_(push_descriptor),
+      cache_file_(std::move(cache_file)),
+      persist_(persist),
+      capture_statistics_(capture_statistics),
+      cooperative_matrix_(cooperative_matrix) {
   vkGetPhysicalDeviceProperties(physical, &props_);
   load_cache();
 }
@@ -164,6 +171,9 @@ const Pipeline& PipelineRegistry::get(std::string_view variant, const SpecConsta
   for (const auto& s : spec)
     if (!refl.spec_defaults.count(s.id))
       throw HostError("shader '" + name + "' has no specialization constant with constant_id " + std::to_string(s.id));
+  if (refl.cooperative_matrix_nv && !cooperative_matrix_)
+    throw UnsupportedShader("shader '" + name + "' uses cooperative matrices (SPIR-V capability CooperativeMatrixNV), but " +
+                    VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME + " is not enabled on " + info_.name);
   if (refl.push_constant_size > info_.max_push_constants_size)
     throw HostError("shader '" + name + "' has " + std::to_string(refl.push_constant_size) +
                     " bytes of push constants; the device allows " + std::to_string(info_.max_push_constants_size));
@@ -209,6 +219,7 @@ const Pipeline& PipelineRegistry::get(std::string_view variant, const SpecConsta
 
   VkComputePipelineCreateInfo cci{};
   cci.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO;
+  cci.flags = capture_statistics_ ? VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR : 0;
   cci.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
   cci.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
   cci.stage.module = module;

@@ -22,7 +22,8 @@ namespace m2vk::host::detail {
 class PipelineRegistry {
  public:
   PipelineRegistry(VkDevice device, VkPhysicalDevice physical, const DeviceInfo& info, bool push_descriptor,
-                   std::filesystem::path cache_file, bool persist);
+                   std::filesystem::path cache_file, bool persist, bool capture_statistics = false,
+                   bool cooperative_matrix = false);
   ~PipelineRegistry();
   PipelineRegistry(const PipelineRegistry&) = delete;
   PipelineRegistry& operator=(const PipelineRegistry&) = delete;
@@ -46,6 +47,8 @@ class PipelineRegistry {
   bool push_descriptor_;
   std::filesystem::path cache_file_;
   bool persist_;
+  bool capture_statistics_;  // VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR on every pipeline
+  bool cooperative_matrix_;  // VK_NV_cooperative_matrix enabled on the device
   std::size_t loaded_bytes_ = 0;
   VkPipelineCache cache_ = VK_NULL_HANDLE;
   std::map<std::pair<std::vector<BindingKind>, std::uint32_t>, Layout> layouts_;

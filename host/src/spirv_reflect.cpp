@@ -14,6 +14,7 @@ namespace {
 // Opcodes and enums from the SPIR-V specification (unified headers are not needed for so few).
 enum : std::uint32_t {
   OpExecutionMode = 16,
+  OpCapability = 17,
   OpTypeInt = 21,
   OpTypeFloat = 22,
   OpTypeVector = 23,
@@ -47,6 +48,7 @@ enum : std::uint32_t {
   ExecutionModeLocalSizeId = 38,
   StorageClassPushConstant = 9,
   DimBuffer = 5,
+  CapabilityCooperativeMatrixNV = 5357,
 };
 
 struct Type {
@@ -76,6 +78,9 @@ ShaderReflection reflect_spirv(std::span<const std::uint32_t> words, std::string
     if (count == 0 || i + count > words.size()) throw bad("truncated SPIR-V instruction at word " + std::to_string(i));
     const std::uint32_t* w = &words[i];
     switch (op) {
+      case OpCapability:
+        if (count >= 2 && w[1] == CapabilityCooperativeMatrixNV) r.cooperative_matrix_nv = true;
+        break;
       case OpDecorate:
         if (count >= 4) {
           if (w[2] == DecorationSpecId) spec_ids[w[1]] = w[3];

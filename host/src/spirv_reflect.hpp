@@ -20,6 +20,9 @@ struct ShaderReflection {
   std::map<std::uint32_t, std::uint32_t> spec_defaults;  // SpecId -> default bits
   std::uint32_t local_size[3] = {1, 1, 1};  // before specialization
   std::int64_t local_size_spec[3] = {-1, -1, -1};  // SpecId that sets each dimension, or -1
+  // Declares the CooperativeMatrixNV capability: the device must have VK_NV_cooperative_matrix
+  // enabled (drivers may crash compiling it otherwise, RADV does).
+  bool cooperative_matrix_nv = false;
 };
 
 // Throws HostError naming `name` when the words are not a SPIR-V module or use a descriptor set

@@ -20,6 +20,7 @@ void check_range(const BufferRange& r, std::size_t bytes, VkDeviceSize offset, c
 }
 
 BufferRange staging(detail::ContextState& s) {
+  s.require_memory("a transfer");
   if (!s.staging) s.staging = s.allocator->allocate(kStagingSize, MemoryKind::HostVisible);
   return s.staging.range();
 }

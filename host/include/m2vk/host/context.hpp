@@ -40,6 +40,29 @@ struct ContextOptions {
   // fall back to fp32).
   bool disable_cooperative_matrix = false;
   VkDeviceSize block_size = 64ull << 20;  // device memory block for sub-allocation
+  // Device and pipelines only: no memory allocator, staging buffer, command pool or fence, so the
+  // context works on a device that cannot allocate memory (RADV's null device, which compiles for
+  // a real GPU it does not have). create_buffer, upload, download and record then throw HostError.
+  bool compile_only = false;
+  // Enable VK_KHR_pipeline_executable_properties where the device has it and create pipelines
+  // with VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR, so pipeline_statistics() answers.
+  bool capture_statistics = false;
+};
+
+// One statistic a driver reports about a compiled pipeline (VK_KHR_pipeline_executable_properties),
+// named as the driver spells it (RADV: "VGPRs", "Spilled VGPRs", "Scratch size", ...).
+struct PipelineStatistic {
+  std::string name;
+  std::string description;
+  double value = 0;  // integers and floats alike (the driver's bool32 becomes 0/1)
+};
+
+// The statistics of one executable of a pipeline (a compute pipeline has one; a driver may
+// report more, e.g. one per shader stage or compiler pass).
+struct PipelineExecutableStatistics {
+  std::string executable;  // the driver's name for the executable, e.g. "Compute Shader"
+  std::uint32_t subgroup_size = 0;  // what the driver compiled it for
+  std::vector<PipelineStatistic> statistics;
 };
 
 struct ValidationMessage {
@@ -107,6 +130,12 @@ class Context {
   // The pipeline of an embedded shader variant with these specialization constants, created on
   // first use and cached. Throws m2vk::shaders::UnknownShader for an unknown variant.
   const Pipeline& pipeline(std::string_view variant, const SpecConstants& spec = {});
+  // Whether the driver reports pipeline statistics here (ContextOptions::capture_statistics on a
+  // device with VK_KHR_pipeline_executable_properties; lavapipe has none).
+  bool statistics_available() const;
+  // What the driver reports about p's compiled code; empty where statistics_available() is false.
+  std::vector<PipelineExecutableStatistics> pipeline_statistics(const Pipeline& p);
+  bool compile_only() const;
 
   CommandRecorder record(RecordOptions options = {});
   // Same as rec.submit_and_wait().

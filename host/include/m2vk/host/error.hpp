@@ -14,6 +14,12 @@ struct HostError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A shader needs a device feature that this context does not have enabled (e.g. cooperative
+// matrices): the shader is valid, this device just cannot run it.
+struct UnsupportedShader : HostError {
+  using HostError::HostError;
+};
+
 class VulkanError : public HostError {
  public:
   VulkanError(VkResult result, std::string_view call, std::string_view context);
