@@ -21,6 +21,7 @@ import sys
 
 from . import _core
 from ._core import DeviceError
+from . import corpus
 
 __all__ = ["Model", "DeviceError", "devices"]
 
