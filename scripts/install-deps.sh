@@ -9,6 +9,9 @@ PACKAGES=(
   vulkan-validationlayers vulkan-tools mesa-vulkan-drivers
   libzip-dev nlohmann-json3-dev libvkfft-dev libutf8proc-dev libgtest-dev
   clang libclang-rt-14-dev
+  # The Python module (python/) and its tests: pybind11, numpy, pytest, tqdm, Dask.
+  pybind11-dev python3-dev python3-numpy python3-pytest python3-tqdm
+  python3-dask python3-distributed python3-pandas
 )
 # Only for the Python baselines and fixture scripts (bench/, tools/make_fixtures.py).
 if [[ "${M2VK_WITH_TORCH:-0}" == 1 ]]; then
