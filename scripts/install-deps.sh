@@ -10,6 +10,9 @@ PACKAGES=(
   libzip-dev nlohmann-json3-dev libvkfft-dev libutf8proc-dev libgtest-dev
   clang libclang-rt-14-dev
   libcpp-httplib-dev
+  # The Python module (python/) and its tests: pybind11, numpy, pytest, tqdm, Dask.
+  pybind11-dev python3-dev python3-numpy python3-pytest python3-tqdm
+  python3-dask python3-distributed python3-pandas
 )
 # The official OpenAI Node.js client is a test peer of `m2vk serve` (tests/server/node): Debian's
 # Node.js where the machine has none of its own.
