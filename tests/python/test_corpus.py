@@ -50,13 +50,15 @@ def test_corpus_equals_encode(demo_model, tmp_path):
 def test_killed_at_random_moments_and_resumed_is_identical(demo_model, tmp_path):
     corpus = make_corpus(tmp_path / "c.jsonl")
     clean, resumed = tmp_path / "clean", tmp_path / "resumed"
+    start = time.monotonic()
     subprocess.run(job_cmd(demo_model, corpus, clean), check=True, capture_output=True, timeout=120)
+    whole = time.monotonic() - start  # kill moments are fractions of an uninterrupted run
     rng = random.Random(11)
     kills = 0
     for _ in range(6):
         proc = subprocess.Popen(job_cmd(demo_model, corpus, resumed), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, 1.2))
+        time.sleep(rng.uniform(0.1, 0.9) * whole)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
