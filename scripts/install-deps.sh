@@ -9,7 +9,7 @@ PACKAGES=(
   vulkan-validationlayers vulkan-tools mesa-vulkan-drivers
   libzip-dev nlohmann-json3-dev libvkfft-dev libutf8proc-dev libgtest-dev
   clang libclang-rt-14-dev
-  libcpp-httplib-dev
+  libcpp-httplib-dev libssl-dev
   # The Python module (python/) and its tests: pybind11, numpy, pytest, tqdm, Dask.
   pybind11-dev python3-dev python3-numpy python3-pytest python3-tqdm
   python3-dask python3-distributed python3-pandas

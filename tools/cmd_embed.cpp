@@ -1,4 +1,5 @@
 // m2vk embed: sentence embeddings for texts from arguments, --input FILE or stdin.
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -7,12 +8,52 @@
 #include "cli_args.hpp"
 #include "command.hpp"
 #include "model_flags.hpp"
+#include "m2vk/corpus.hpp"
 #include "m2vk/io.hpp"
 #include "m2vk/model.hpp"
 
 namespace {
 
 using m2vk::cli::UsageError;
+
+void note_random_weights(const m2vk::Model& model, const std::string& dir) {
+  if (model.random_weights())
+    std::fprintf(stderr, "m2vk embed: note: %s holds RANDOM weights (m2vk demo-model): the embeddings mean nothing\n",
+                 dir.c_str());
+}
+
+// --output-dir: the resumable corpus job (m2vk/corpus.hpp), with rate and ETA on a terminal.
+int run_corpus(const m2vk::cli::ArgParser& p, const std::string& model_dir, const std::string& dir,
+               m2vk::EmbedFormat format, const m2vk::RunOptions& run, const m2vk::ModelLoadOptions& lo) {
+  const auto input = p.get("--input");
+  if (!input || *input == "-") throw UsageError("--output-dir needs --input FILE (a file, so a rerun can resume)");
+  if (!p.positional().empty()) throw UsageError("--output-dir embeds --input FILE; give no texts as arguments");
+  if (p.has("--output")) throw UsageError("give --output FILE or --output-dir DIR, not both");
+  if (p.get("--format") && format == m2vk::EmbedFormat::Jsonl)
+    throw UsageError("--output-dir writes npy (default) or safetensors shards");
+  m2vk::CorpusOptions co;
+  co.format = format == m2vk::EmbedFormat::Jsonl ? m2vk::EmbedFormat::Npy : format;
+  co.run = run;
+  if (auto n = p.get_int("--shard-size", 1, 1ll << 40)) co.shard_size = static_cast<size_t>(*n);
+  m2vk::Model model = m2vk::Model::load(model_dir, lo);
+  note_random_weights(model, model_dir);
+  const auto start = std::chrono::steady_clock::now();
+  size_t first = 0;
+  bool started = false;
+  if (::isatty(2))
+    co.progress = [&](size_t done, size_t total) {
+      if (!started) first = done, started = true;  // texts an earlier run finished: not in the rate
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double rate = s > 0 ? static_cast<double>(done - first) / s : 0;
+      std::fprintf(stderr, "\rembedding %zu/%zu texts, %.1f texts/s", done, total, rate);
+      if (rate > 0 && done < total) std::fprintf(stderr, ", ETA %.0f s   ", static_cast<double>(total - done) / rate);
+      if (done == total) std::fputc('\n', stderr);
+    };
+  const m2vk::CorpusResult r = m2vk::embed_corpus(model, model_dir, *input, dir, co);
+  std::fprintf(stderr, "m2vk embed: %zu texts in %zu shards under %s (%zu finished by an earlier run)\n", r.texts,
+               r.shards, dir.c_str(), r.skipped_shards);
+  return 0;
+}
 
 int run_embed(const std::vector<std::string>& args) {
   m2vk::cli::ArgParser p(
@@ -32,7 +73,12 @@ int run_embed(const std::vector<std::string>& args) {
       .option("--batch-size", "texts per forward pass (default 8)")
       .option("--format", "jsonl (default) | npy | safetensors")
       .option("--output", "output file (written atomically); default stdout (jsonl only)")
-      .option("--input", "read texts from FILE ('-' = stdin), one per line");
+      .option("--input", "read texts from FILE ('-' = stdin), one per line")
+      .option("--output-dir",
+              "corpus job: embed --input FILE into DIR/shard-NNNNN.npy (or .safetensors with --format) plus "
+              "DIR/manifest.json (line ranges and ids: a JSONL \"id\" field, else the line number); each file is "
+              "written atomically and a rerun after an interruption skips the finished shards")
+      .option("--shard-size", "corpus job: texts per shard (default 1000)");
   p.parse(args);
   if (p.help_requested()) {
     std::fputs(p.help_text().c_str(), stdout);
@@ -51,8 +97,10 @@ int run_embed(const std::vector<std::string>& args) {
     throw UsageError(std::string("--format: ") + e.what());
   }
   const auto output = p.get("--output");
-  if (format != m2vk::EmbedFormat::Jsonl && !output) throw UsageError("--format npy/safetensors needs --output FILE");
   const m2vk::ModelLoadOptions lo = m2vk::cli::parse_load_options(p);
+  if (auto dir = p.get("--output-dir")) return run_corpus(p, *model_dir, *dir, format, run, lo);
+  if (p.has("--shard-size")) throw UsageError("--shard-size applies to a corpus job (--output-dir)");
+  if (format != m2vk::EmbedFormat::Jsonl && !output) throw UsageError("--format npy/safetensors needs --output FILE");
 
   // Inputs: arguments, else --input FILE, else stdin.
   std::vector<std::string> texts = p.positional();
@@ -75,9 +123,7 @@ int run_embed(const std::vector<std::string>& args) {
   m2vk::Model model = m2vk::Model::load(*model_dir, lo);
   if (const std::string note = m2vk::cli::precision_note(model, lo); !note.empty())
     std::fprintf(stderr, "m2vk embed: note: %s\n", note.c_str());
-  if (model.random_weights())
-    std::fprintf(stderr, "m2vk embed: note: %s holds RANDOM weights (m2vk demo-model): the embeddings mean nothing\n",
-                 model_dir->c_str());
+  note_random_weights(model, *model_dir);
   const bool bar = ::isatty(2) && texts.size() > run.batch_size;
   if (bar)
     run.progress = [](const m2vk::ProgressInfo& pi) {

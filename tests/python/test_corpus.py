@@ -30,7 +30,11 @@ def make_corpus(path, n=240, seed=3):
     return path
 
 
-def job_cmd(demo_model, corpus, out):
+def job_cmd(demo_model, corpus, out, cli=None):
+    """The corpus job as `python3 -m m2vk.corpus`, or as `m2vk embed --output-dir` when cli is given."""
+    if cli:
+        return [cli, "embed", "--model", demo_model, "--input", str(corpus), "--output-dir", str(out),
+                "--shard-size", "16", "--batch-size", "4", "--device", "cpu", "--max-length", "24"]
     return [sys.executable, "-m", "m2vk.corpus", demo_model, str(corpus), str(out), "--shard-size", "16",
             "--batch-size", "4", "--device", "cpu", "--max-length", "24"]
 
@@ -47,16 +51,18 @@ def test_corpus_equals_encode(demo_model, tmp_path):
     assert ids[:3] == [1, "doc-1", "doc-2"] and manifest["shards"][1]["first_line"] == 17
 
 
-def test_killed_at_random_moments_and_resumed_is_identical(demo_model, tmp_path):
+@pytest.mark.parametrize("runner", ["python", "cli"])
+def test_killed_at_random_moments_and_resumed_is_identical(demo_model, cli, tmp_path, runner):
     corpus = make_corpus(tmp_path / "c.jsonl")
+    tool = cli if runner == "cli" else None
     clean, resumed = tmp_path / "clean", tmp_path / "resumed"
     start = time.monotonic()
-    subprocess.run(job_cmd(demo_model, corpus, clean), check=True, capture_output=True, timeout=120)
+    subprocess.run(job_cmd(demo_model, corpus, clean, tool), check=True, capture_output=True, timeout=120)
     whole = time.monotonic() - start  # kill moments are fractions of an uninterrupted run
     rng = random.Random(11)
     kills = 0
     for _ in range(6):
-        proc = subprocess.Popen(job_cmd(demo_model, corpus, resumed), stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(job_cmd(demo_model, corpus, resumed, tool), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.1, 0.9) * whole)
         if proc.poll() is None:
@@ -64,10 +70,10 @@ def test_killed_at_random_moments_and_resumed_is_identical(demo_model, tmp_path)
             kills += 1
         proc.wait()
     assert kills >= 1  # at least one run really was interrupted
-    subprocess.run(job_cmd(demo_model, corpus, resumed), check=True, capture_output=True, timeout=120)
+    subprocess.run(job_cmd(demo_model, corpus, resumed, tool), check=True, capture_output=True, timeout=120)
     leftovers = sorted(os.listdir(resumed))
     for name in leftovers:  # a killed writer's temporary file is harmless; compare the real outputs
-        if ".tmp." in name:
+        if ".tmp." in name or ".tmp-" in name:
             os.remove(resumed / name)
     cmp = filecmp.dircmp(clean, resumed)
     assert not cmp.left_only and not cmp.right_only
@@ -96,3 +102,30 @@ def test_rerun_with_other_options_is_refused(demo_model, tmp_path):
     embed_corpus(model, str(corpus), str(tmp_path / "out"), shard_size=8)
     with pytest.raises(ValueError, match="different job"):
         embed_corpus(model, str(corpus), str(tmp_path / "out"), shard_size=4)
+
+
+def test_cli_corpus_job_equals_encode_and_reads_back_in_python(demo_model, cli, tmp_path):
+    corpus = make_corpus(tmp_path / "c.jsonl", n=50)
+    out = tmp_path / "out"
+    subprocess.run(job_cmd(demo_model, corpus, out, cli), check=True, capture_output=True, timeout=120)
+    emb, ids = load_corpus_output(str(out))
+    model = m2vk.Model(demo_model, device="cpu", max_length=24)
+    texts = [json.loads(l)["text"] if l.startswith("{") else l for l in corpus.read_text().splitlines()]
+    assert np.array_equal(emb, model.encode(texts, batch_size=4))
+    assert ids[:3] == [1, "doc-1", "doc-2"]
+    # Another job's options in the same folder are refused, naming the manifest.
+    other = job_cmd(demo_model, corpus, out, cli)
+    other[other.index("--batch-size") + 1] = "8"
+    r = subprocess.run(other, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "manifest.json: written by a different job" in r.stderr
+
+
+def test_cli_bad_line_names_its_number_and_writes_nothing(demo_model, cli, tmp_path):
+    corpus = tmp_path / "bad.jsonl"
+    corpus.write_bytes(b'{"text": "fine"}\nplain line\n{"id": 4}\n')
+    r = subprocess.run(job_cmd(demo_model, corpus, tmp_path / "out", cli), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and 'bad.jsonl:3: JSON line has no string "text" field' in r.stderr
+    assert not (tmp_path / "out").exists()
+    corpus.write_bytes(b'fine\nnot utf-8 \xff here\n')
+    r = subprocess.run(job_cmd(demo_model, corpus, tmp_path / "out", cli), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "bad.jsonl:2: not UTF-8" in r.stderr
