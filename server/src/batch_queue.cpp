@@ -63,21 +63,7 @@ Batch BatchQueue::make_batch(const std::vector<const Row*>& rows) const {
     L = 1;
     for (const Row* r : rows) L = std::max<int64_t>(L, static_cast<int64_t>(r->ids.size()));
   }
-  Batch b;
-  b.batch = static_cast<int64_t>(rows.size());
-  b.length = L;
-  const std::size_t n = static_cast<std::size_t>(b.batch * L);
-  b.input_ids.assign(n, static_cast<int32_t>(model_.config().pad_token_id));
-  b.token_type_ids.assign(n, 0);
-  b.attention_mask.assign(n, 0);
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    const std::size_t base = r * static_cast<std::size_t>(L);
-    std::copy(rows[r]->ids.begin(), rows[r]->ids.end(), b.input_ids.begin() + static_cast<std::ptrdiff_t>(base));
-    std::copy(rows[r]->type_ids.begin(), rows[r]->type_ids.end(),
-              b.token_type_ids.begin() + static_cast<std::ptrdiff_t>(base));
-    std::fill_n(b.attention_mask.begin() + static_cast<std::ptrdiff_t>(base), rows[r]->ids.size(), 1);
-  }
-  return b;
+  return Batch::pack(rows, L, static_cast<int32_t>(model_.config().pad_token_id));
 }
 
 namespace {

@@ -21,10 +21,7 @@
 namespace m2vk::server {
 
 // One input, tokenized: ids with [CLS]/[SEP] as the model sees them, unpadded.
-struct Row {
-  std::vector<int32_t> ids;
-  std::vector<int32_t> type_ids;
-};
+using Row = TokenRow;
 
 // The outputs of one request's rows, in row order.
 struct RowOutputs {

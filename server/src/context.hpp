@@ -61,7 +61,4 @@ void add_tei_routes(httplib::Server& http, ServerContext& ctx);
 void write_openai_error(httplib::Response& res, const ApiError& e);
 void write_tei_error(httplib::Response& res, const ApiError& e);
 
-// L2-normalised copy (a zero vector stays zero).
-std::vector<float> normalized(const std::vector<float>& v);
-
 }  // namespace m2vk::server

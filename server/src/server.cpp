@@ -1,21 +1,11 @@
 #include "m2vk/server/server.hpp"
 
-#include <cmath>
 #include <sys/socket.h>
 #include <stdexcept>
 
 #include "context.hpp"
 
 namespace m2vk::server {
-
-std::vector<float> normalized(const std::vector<float>& v) {
-  double s = 0;
-  for (float x : v) s += static_cast<double>(x) * x;
-  const double norm = s > 0 ? std::sqrt(s) : 1.0;
-  std::vector<float> out(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) out[i] = static_cast<float>(v[i] / norm);
-  return out;
-}
 
 void ServerContext::handle(const std::string& route, int validation_status, const ErrorWriter& write_error,
                            const httplib::Request& req, httplib::Response& res,

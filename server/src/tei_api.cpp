@@ -2,7 +2,6 @@
 // GET /health, /info, /metrics, with TEI's request fields, response shapes and error body
 // {"error": "...", "error_type": "Validation" | "Overloaded" | "Unhealthy" | "Backend" | ...}.
 #include <algorithm>
-#include <cmath>
 
 #include "context.hpp"
 
@@ -88,7 +87,7 @@ void embed(ServerContext& ctx, const httplib::Request& req, httplib::Response& r
   }
   const RowOutputs out = ctx.infer(std::move(rows));
   json result = json::array();
-  for (const auto& p : out.pooled) result.push_back(normalize ? normalized(p) : p);
+  for (const auto& p : out.pooled) result.push_back(normalize ? l2_normalized(p) : p);
   res.set_content(result.dump(), "application/json");
 }
 
@@ -103,14 +102,8 @@ Row predict_row(const ServerContext& ctx, const json& item, const Truncation& t,
 
 json predictions(const ServerContext& ctx, const std::vector<float>& logits, bool raw_scores) {
   const ModelConfig& c = ctx.model.config();
-  std::vector<float> scores = logits;
-  if (!raw_scores && logits.size() > 1) {
-    const float top = *std::max_element(logits.begin(), logits.end());
-    double denom = 0;
-    for (float l : logits) denom += std::exp(static_cast<double>(l) - top);
-    for (std::size_t i = 0; i < logits.size(); ++i)
-      scores[i] = static_cast<float>(std::exp(static_cast<double>(logits[i]) - top) / denom);
-  }
+  // Regression models (one logit) report the value itself, as classify() does.
+  const std::vector<float> scores = raw_scores || logits.size() == 1 ? logits : softmax(logits);
   std::vector<std::size_t> order(scores.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });

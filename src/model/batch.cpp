@@ -6,6 +6,27 @@
 
 namespace m2vk {
 
+Batch Batch::pack(const std::vector<const TokenRow*>& rows, int64_t length, int32_t pad_id) {
+  Batch b;
+  b.batch = static_cast<int64_t>(rows.size());
+  b.length = length;
+  const size_t n = static_cast<size_t>(b.batch * length);
+  b.input_ids.assign(n, pad_id);
+  b.token_type_ids.assign(n, 0);
+  b.attention_mask.assign(n, 0);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    if (static_cast<int64_t>(rows[r]->ids.size()) > length)
+      throw std::invalid_argument("Batch::pack: row " + std::to_string(r) + " has " +
+                                  std::to_string(rows[r]->ids.size()) + " tokens, more than the length " +
+                                  std::to_string(length));
+    const auto base = static_cast<std::ptrdiff_t>(r * static_cast<size_t>(length));
+    std::copy(rows[r]->ids.begin(), rows[r]->ids.end(), b.input_ids.begin() + base);
+    std::copy(rows[r]->type_ids.begin(), rows[r]->type_ids.end(), b.token_type_ids.begin() + base);
+    std::fill_n(b.attention_mask.begin() + base, rows[r]->ids.size(), 1);
+  }
+  return b;
+}
+
 int64_t Batch::max_length(const ModelConfig& c) {
   return c.use_positional_encodings ? std::min(c.max_position_embeddings, c.long_conv_l_max) : c.long_conv_l_max;
 }

@@ -10,6 +10,12 @@
 
 namespace m2vk {
 
+// One tokenized input as the model sees it ([CLS]/[SEP] included), unpadded.
+struct TokenRow {
+  std::vector<int32_t> ids;
+  std::vector<int32_t> type_ids;  // same length as ids
+};
+
 // B rows of the same padded length L, row-major (B, L).
 struct Batch {
   int64_t batch = 0;
@@ -21,6 +27,9 @@ struct Batch {
   // Throws std::invalid_argument naming the array, row, position and value at fault (wrong sizes,
   // ids out of range, L > the model's maximum length, L == 0).
   void validate(const ModelConfig& config) const;
+  // `rows` right-padded to `length` (>= every row's length) with `pad_id`, token type 0 and
+  // attention mask 0; real tokens get mask 1.
+  static Batch pack(const std::vector<const TokenRow*>& rows, int64_t length, int32_t pad_id);
   // Longest length this model can run: min(max_position_embeddings (if used), long_conv_l_max).
   static int64_t max_length(const ModelConfig& config);
 };

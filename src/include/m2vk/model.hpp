@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -91,6 +92,12 @@ struct EmbedResult {
   bool random_weights = false;      // the model is a random-weight demo model: values mean nothing
   gpu::GpuProfile profile;          // RunOptions::profile on the GPU: op times summed over batches
 };
+
+// The L2-normalised copy of an embedding (norm accumulated in double; a zero vector stays zero):
+// what RunOptions::normalize applies.
+std::vector<float> l2_normalized(std::span<const float> v);
+// Softmax probabilities of logits, in double, shifted by the largest logit: ClassifyResult::scores.
+std::vector<float> softmax(std::span<const float> logits);
 
 struct TextInput {
   std::string text;

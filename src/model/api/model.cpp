@@ -94,26 +94,34 @@ Batch Model::tokenize(const std::vector<TextInput>& inputs, const RunOptions& op
     if (in.pair) pair = *in.pair;
     enc.push_back(impl_->tokenizer->encode(in.text, pair, eo));
   }
-  int64_t L = target;
-  if (options.padding == PaddingMode::Longest) {
-    L = 1;
-    for (const auto& e : enc) L = std::max<int64_t>(L, static_cast<int64_t>(e.input_ids.size()));
+  std::vector<TokenRow> rows(enc.size());
+  std::vector<const TokenRow*> ptrs;
+  int64_t L = options.padding == PaddingMode::Longest ? 1 : target;
+  for (size_t r = 0; r < enc.size(); ++r) {
+    rows[r] = {std::move(enc[r].input_ids), std::move(enc[r].token_type_ids)};
+    ptrs.push_back(&rows[r]);
+    if (options.padding == PaddingMode::Longest) L = std::max<int64_t>(L, static_cast<int64_t>(rows[r].ids.size()));
   }
-  Batch b;
-  b.batch = static_cast<int64_t>(enc.size());
-  b.length = L;
-  const size_t n = static_cast<size_t>(b.batch * L);
-  b.input_ids.assign(n, static_cast<int32_t>(impl_->parts.config.pad_token_id));
-  b.token_type_ids.assign(n, 0);
-  b.attention_mask.assign(n, 0);
-  for (size_t r = 0; r < enc.size(); ++r)
-    for (size_t t = 0; t < enc[r].input_ids.size(); ++t) {
-      const size_t i = r * static_cast<size_t>(L) + t;
-      b.input_ids[i] = enc[r].input_ids[t];
-      b.token_type_ids[i] = enc[r].token_type_ids[t];
-      b.attention_mask[i] = enc[r].attention_mask[t];
-    }
-  return b;
+  return Batch::pack(ptrs, L, static_cast<int32_t>(impl_->parts.config.pad_token_id));
+}
+
+std::vector<float> l2_normalized(std::span<const float> v) {
+  double s = 0;
+  for (float x : v) s += static_cast<double>(x) * x;
+  const double norm = s > 0 ? std::sqrt(s) : 1.0;
+  std::vector<float> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) out[i] = static_cast<float>(v[i] / norm);
+  return out;
+}
+
+std::vector<float> softmax(std::span<const float> logits) {
+  if (logits.empty()) return {};
+  const double top = *std::max_element(logits.begin(), logits.end());
+  double denom = 0;
+  for (float l : logits) denom += std::exp(static_cast<double>(l) - top);
+  std::vector<float> out(logits.size());
+  for (size_t i = 0; i < logits.size(); ++i) out[i] = static_cast<float>(std::exp(static_cast<double>(logits[i]) - top) / denom);
+  return out;
 }
 
 namespace {
@@ -160,14 +168,13 @@ EmbedResult Model::embed(const std::vector<std::string>& texts, const RunOptions
     r.padded_length = batch.length;
     ForwardResult out = forward(batch, nullptr, options.profile ? &r.profile : nullptr);
     for (int64_t row = 0; row < batch.batch; ++row) {
-      const float* p = out.pooled.ptr() + row * r.dim;
-      double norm = 1.0;
+      const std::span<const float> p(out.pooled.ptr() + row * r.dim, static_cast<size_t>(r.dim));
       if (options.normalize) {
-        double s = 0;
-        for (int64_t c = 0; c < r.dim; ++c) s += static_cast<double>(p[c]) * p[c];
-        norm = s > 0 ? std::sqrt(s) : 1.0;
+        const std::vector<float> unit = l2_normalized(p);
+        r.data.insert(r.data.end(), unit.begin(), unit.end());
+      } else {
+        r.data.insert(r.data.end(), p.begin(), p.end());
       }
-      for (int64_t c = 0; c < r.dim; ++c) r.data.push_back(static_cast<float>(p[c] / norm));
     }
   });
   return r;
@@ -199,10 +206,8 @@ ClassifyResult Model::classify(const std::vector<TextInput>& inputs, const RunOp
         r.scores.push_back(l[0]);  // regression: the logit is the prediction
         continue;
       }
-      double denom = 0;
-      for (int64_t c = 0; c < C; ++c) denom += std::exp(static_cast<double>(l[c]) - l[best]);
-      for (int64_t c = 0; c < C; ++c)
-        r.scores.push_back(static_cast<float>(std::exp(static_cast<double>(l[c]) - l[best]) / denom));
+      const std::vector<float> p = softmax({l, static_cast<size_t>(C)});
+      r.scores.insert(r.scores.end(), p.begin(), p.end());
     }
   });
   return r;
