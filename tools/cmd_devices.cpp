@@ -8,6 +8,7 @@
 
 #include "cli_args.hpp"
 #include "command.hpp"
+#include "m2vk/gpu/spectrum_budget.hpp"
 #include "m2vk/host/device_info.hpp"
 
 namespace {
@@ -43,6 +44,8 @@ nlohmann::ordered_json to_json(const DeviceInfo& d, bool is_default, bool select
   j["uuid"] = d.uuid;
   j["memory_heaps"] = nlohmann::ordered_json::array();
   for (const auto& h : d.memory_heaps) j["memory_heaps"].push_back({{"size", h.size}, {"device_local", h.device_local}});
+  const auto budget = m2vk::gpu::default_spectrum_budget(d, 0, m2vk::gpu::host_memory_available());
+  j["spectrum_budget"] = {{"bytes", budget.bytes}, {"rule", budget.reason + ", less the model's weights on a GPU"}};
   j["subgroup_size"] = d.subgroup_size;
   j["max_shared_memory"] = d.max_shared_memory;
   j["max_storage_buffer_range"] = d.max_storage_buffer_range;
@@ -78,6 +81,10 @@ void print_text(const DeviceInfo& d, bool is_default, bool selected) {
   std::string heaps;
   for (const auto& h : d.memory_heaps) heaps += (heaps.empty() ? "" : ", ") + bytes_text(h.size) + (h.device_local ? " device-local" : " host");
   row("memory heaps", heaps);
+  // The default cache for Hyena filter spectra (--spectrum-budget overrides it): what decides
+  // whether long inputs rebuild their spectra every pass.
+  const auto budget = m2vk::gpu::default_spectrum_budget(d, 0, m2vk::gpu::host_memory_available());
+  row("filter-spectrum budget", bytes_text(budget.bytes) + ": " + budget.reason + (d.type == m2vk::host::DeviceType::Cpu ? "" : ", less the model's weights"));
   row("subgroup size", std::to_string(d.subgroup_size));
   row("shared memory", bytes_text(d.max_shared_memory));
   row("maxStorageBufferRange", bytes_text(d.max_storage_buffer_range) + " (" + std::to_string(d.max_storage_buffer_range) + ")");

@@ -16,6 +16,19 @@ namespace {
 
 using m2vk::cli::UsageError;
 
+// A wall-time breakdown: each stage, its share of `total_ms`, and what the stages do not cover.
+void print_stages(const char* what, const std::vector<m2vk::gpu::StageTime>& stages, double total_ms) {
+  std::fprintf(stderr, "%s: %.1f ms\n", what, total_ms);
+  double covered = 0;
+  for (const auto& s : stages) {
+    std::fprintf(stderr, "  %-28s %10.1f ms %5.1f%%", s.stage.c_str(), s.ms, total_ms > 0 ? 100.0 * s.ms / total_ms : 0.0);
+    if (s.count > 1) std::fprintf(stderr, "  (%zu times)", s.count);
+    std::fputc('\n', stderr);
+    covered += s.ms;
+  }
+  if (total_ms - covered > 0.05) std::fprintf(stderr, "  %-28s %10.1f ms\n", "other", total_ms - covered);
+}
+
 void note_random_weights(const m2vk::Model& model, const std::string& dir) {
   if (model.random_weights())
     std::fprintf(stderr, "m2vk embed: note: %s holds RANDOM weights (m2vk demo-model): the embeddings mean nothing\n",
@@ -120,7 +133,9 @@ int run_embed(const std::vector<std::string>& args) {
   }
   if (texts.empty()) throw UsageError("no input texts");
 
+  const auto load_start = std::chrono::steady_clock::now();
   m2vk::Model model = m2vk::Model::load(*model_dir, lo);
+  const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start).count();
   if (const std::string note = m2vk::cli::precision_note(model, lo); !note.empty())
     std::fprintf(stderr, "m2vk embed: note: %s\n", note.c_str());
   note_random_weights(model, *model_dir);
@@ -130,11 +145,18 @@ int run_embed(const std::vector<std::string>& args) {
       std::fprintf(stderr, "\rembedding %zu/%zu", pi.done, pi.total);
       if (pi.done == pi.total) std::fputc('\n', stderr);
     };
+  const auto embed_start = std::chrono::steady_clock::now();
   m2vk::EmbedResult r = model.embed(texts, run);
+  const double embed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - embed_start).count();
   if (run.profile) {
+    print_stages("load", model.load_stages(), load_ms);
     if (!model.gpu_model()) {
       std::fprintf(stderr, "m2vk embed: --profile measures GPU time; the CPU reference path has none\n");
     } else {
+      print_stages("forward passes (summed; the first pass at a length also builds its filter spectra)",
+                   r.profile.stages, r.profile.wall_ms);
+      std::fprintf(stderr, "embed() wall time %.1f ms (forward passes %.1f ms; the rest is tokenization and packing)\n",
+                   embed_ms, r.profile.wall_ms);
       std::fprintf(stderr, "GPU time on %s: %.3f ms in %zu submits\n", model.gpu_model()->device_info().name.c_str(),
                    r.profile.total_ms, r.profile.submits);
       std::fprintf(stderr, "%-32s %10s %7s %6s\n", "op", "ms", "calls", "%");

@@ -29,8 +29,10 @@ void declare_load_flags(ArgParser& p) {
   p.option("--device", "auto | cpu | gpu | gpu:SPEC | SPEC, SPEC = index, UUID or name substring (default auto: "
                        "the GPU when a Vulkan device exists, else cpu; M2VK_DEVICE and CUDA_VISIBLE_DEVICES apply)")
       .option("--spectrum-budget",
-              "GPU: MB of device memory for cached filter spectra (default: a quarter of device memory, at most "
-              "8192; the 80M-32k model needs 4800 to cache all at 32k tokens; less rebuilds them every pass)")
+              "GPU: MB of device memory for cached filter spectra (default: from the memory the device has, "
+              "shown by `m2vk devices`: half of the available host memory on a CPU device, a GPU's heap less the "
+              "weights and a quarter; the 80M-32k model needs 4800 to cache all at 32k tokens, 9700 on lavapipe; "
+              "less rebuilds them every pass)")
       .option("--precision",
               "GPU GEMMs: fp32 (default) or fp16 (fp16 inputs, fp32 accumulation on cooperative matrices where the "
               "device has VK_NV_cooperative_matrix; elsewhere fp32, and the notes say so)");
@@ -60,10 +62,13 @@ std::string describe_device_memory(const Model& model) {
   const gpu::GpuModel* g = model.gpu_model();
   if (!g) return "";
   const gpu::GpuMemory m = g->memory();
-  char buf[200];
-  std::snprintf(buf, sizeof buf, "weights %.0f MB, activations %.0f MB (peak), FFT scratch %.0f MB, filter spectra %.0f MB",
-                m.weights / 1e6, m.peak_activations / 1e6, m.fft_scratch / 1e6, m.spectra / 1e6);
-  return buf;
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "weights %.0f MB, activations %.0f MB (peak), FFT scratch %.0f MB, filter spectra %.0f MB of a %.0f MB budget",
+                m.weights / 1e6, m.peak_activations / 1e6, m.fft_scratch / 1e6, m.spectra / 1e6, m.spectrum_budget / 1e6);
+  std::string out = buf;
+  if (!g->spectrum_budget_reason().empty()) out += " (" + g->spectrum_budget_reason() + ")";
+  return out;
 }
 
 }  // namespace m2vk::cli

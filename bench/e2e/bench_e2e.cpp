@@ -9,7 +9,9 @@
 // twice: cold (fresh pipeline cache directory, file not yet read) and warm (second load, same
 // cache). With --torch the PyTorch baseline runs the same shapes (it picks its own random ids; the
 // work does not depend on them) and the table shows m2vk / PyTorch speed ratios. Prints figures
-// and a JSON line; asserts nothing.
+// and a JSON line; asserts nothing. The JSON also breaks the warm load and each length's first pass
+// into named stages (Model::load_stages, GpuProfile::stages): what a fresh process pays before its
+// first embedding, beside the steady pass.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -53,7 +55,15 @@ struct Args {
   std::string device;
   std::string json;
   bool fp16 = false;  // --precision fp16: cooperative-matrix GEMMs where the device has them
+  int threads = 0;    // --threads N for the PyTorch baseline (0: its default)
+  long spectrum_budget_mb = -1;  // --spectrum-budget MB (-1: the library's default rule)
 };
+
+nlohmann::json stages_json(const std::vector<m2vk::gpu::StageTime>& stages) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& s : stages) j[s.stage] = s.ms;
+  return j;
+}
 
 Args parse(int argc, char** argv) {
   Args a;
@@ -71,13 +81,16 @@ Args parse(int argc, char** argv) {
     else if (k == "--python") a.python = val();
     else if (k == "--device") a.device = val();
     else if (k == "--json") a.json = val();
+    else if (k == "--threads") a.threads = std::stoi(val());
+    else if (k == "--spectrum-budget") a.spectrum_budget_mb = std::stol(val());
     else if (k == "--precision") {
       const std::string p = val();
       if (p != "fp32" && p != "fp16") throw std::runtime_error("--precision " + p + ": expected fp32 or fp16");
       a.fp16 = p == "fp16";
     }
     else throw std::runtime_error("unknown argument " + k +
-                                  " (--model DIR --lengths a,b --batches a,b --repeats N --torch --device SPEC --precision fp32|fp16 --json F)");
+                                  " (--model DIR --lengths a,b --batches a,b --repeats N --torch --threads N --device SPEC --precision fp32|fp16 "
+                                  "--spectrum-budget MB --json F)");
   }
   if (a.model.empty()) throw std::runtime_error("--model DIR is required");
   return a;
@@ -97,14 +110,17 @@ m2vk::Batch random_batch(const m2vk::ModelConfig& cfg, long B, long L, unsigned 
 }
 
 // Runs the PyTorch baseline for one batch size; returns L -> ms (empty on failure).
-std::map<long, double> run_torch(const Args& a, long batch, double& load_s) {
+struct TorchTimes {
+  double ms = 0, first_pass_ms = 0;
+};
+std::map<long, TorchTimes> run_torch(const Args& a, long batch, double& load_s, std::string& blas) {
   std::string lengths;
   for (long L : a.lengths) lengths += (lengths.empty() ? "" : ",") + std::to_string(L);
   const std::string cmd = a.python + " " + M2VK_TORCH_SCRIPT + " bench --model '" + a.model + "' --lengths " +
                           lengths + " --batch " + std::to_string(batch) + " --repeats " + std::to_string(a.repeats) +
-                          " 2>&1";
+                          (a.threads ? " --threads " + std::to_string(a.threads) : "") + " 2>&1";
   std::fprintf(stderr, "torch: %s\n", cmd.c_str());
-  std::map<long, double> out;
+  std::map<long, TorchTimes> out;
   FILE* f = ::popen(cmd.c_str(), "r");
   if (!f) return out;
   char line[65536];
@@ -117,7 +133,8 @@ std::map<long, double> run_torch(const Args& a, long batch, double& load_s) {
   if (last.empty()) return out;
   auto j = nlohmann::json::parse(last);
   load_s = j.value("load_s", 0.0);
-  for (const auto& r : j["results"]) out[r["L"].get<long>()] = r["ms"].get<double>();
+  blas = j.value("blas", "");
+  for (const auto& r : j["results"]) out[r["L"].get<long>()] = {r["ms"].get<double>(), r.value("first_pass_ms", 0.0)};
   return out;
 }
 
@@ -134,6 +151,7 @@ int main(int argc, char** argv) {
     m2vk::ModelLoadOptions lo;
     lo.device = m2vk::Device::parse(a.device.empty() ? "gpu" : "gpu:" + a.device);
     lo.reduced_precision = a.fp16;
+    if (a.spectrum_budget_mb >= 0) lo.spectrum_budget_bytes = std::uint64_t(a.spectrum_budget_mb) << 20;
     auto t0 = Clock::now();
     auto model = std::make_unique<m2vk::Model>(m2vk::Model::load(a.model, lo));
     const double cold_s = since(t0);
@@ -156,12 +174,19 @@ int main(int argc, char** argv) {
     std::printf("GEMM precision: %s%s\n", precision.c_str(),
                 gm->gemm_precision_fallback().empty() ? "" : (" (fp16 unavailable: " + gm->gemm_precision_fallback() + ")").c_str());
 
+    std::printf("warm load stages:");
+    for (const auto& s : m.load_stages()) std::printf(" %s %.0f ms;", s.stage.c_str(), s.ms);
+    std::printf("\nspectrum budget: %.0f MB%s\n", gm->memory().spectrum_budget / 1e6,
+                gm->spectrum_budget_reason().empty() ? " (--spectrum-budget)" : (" (" + gm->spectrum_budget_reason() + ")").c_str());
+
     nlohmann::json results = nlohmann::json::array();
-    std::map<std::pair<long, long>, double> torch_ms;
+    std::map<std::pair<long, long>, TorchTimes> torch_ms;
     double torch_load = 0;
+    std::string torch_blas;
     if (a.torch)
       for (long B : a.batches)
-        for (auto [L, ms] : run_torch(a, B, torch_load)) torch_ms[{L, B}] = ms;
+        for (auto [L, t] : run_torch(a, B, torch_load, torch_blas)) torch_ms[{L, B}] = t;
+    if (a.torch) std::printf("PyTorch BLAS: %s\n", torch_blas.c_str());
 
     std::printf("\n%7s %6s %11s %12s %12s %10s %10s %10s %10s %12s\n", "L", "batch", "ms/batch", "ms/input", "tokens/s",
                 "weights MB", "activ. MB", "scratch MB", "spectra MB", "torch ratio");
@@ -174,7 +199,8 @@ int main(int argc, char** argv) {
         const m2vk::Batch b = random_batch(m.config(), B, L, 7);
         try {
           auto tw = Clock::now();
-          m.forward(b);  // warm-up: filters and spectra for this length
+          m2vk::gpu::GpuProfile first;
+          m.forward(b, nullptr, &first);  // warm-up: filters and spectra for this length
           const double warm_up_s = since(tw);
           std::vector<double> times;
           for (int r = 0; r < a.repeats; ++r) {
@@ -190,17 +216,25 @@ int main(int argc, char** argv) {
           auto it = torch_ms.find({L, B});
           if (it != torch_ms.end()) {
             char buf[64];
-            std::snprintf(buf, sizeof buf, "%.2fx", it->second / ms);
+            std::snprintf(buf, sizeof buf, "%.2fx", it->second.ms / ms);
             ratio = buf;
           }
           std::printf("%7ld %6ld %11.1f %12.2f %12.0f %10.0f %10.0f %10.0f %10.0f %12s\n", L, B, ms, ms / B, tps,
                       mem.weights / 1e6, mem.peak_activations / 1e6, mem.fft_scratch / 1e6, mem.spectra / 1e6,
                       ratio.c_str());
+          std::printf("%7s first pass %.1f ms = steady + %.1f ms of set-up (%.0f%% of a steady pass):", "", 1e3 * warm_up_s,
+                      1e3 * warm_up_s - ms, 100.0 * (1e3 * warm_up_s - ms) / ms);
+          for (const auto& s : first.stages) std::printf(" %s %.0f;", s.stage.c_str(), s.ms);
+          std::printf("\n");
           std::fflush(stdout);
           nlohmann::json j = {{"L", L}, {"batch", B}, {"ms", ms}, {"ms_per_input", ms / B}, {"tokens_per_s", tps},
-                              {"warm_up_s", warm_up_s}, {"weights_bytes", mem.weights},
+                              {"warm_up_s", warm_up_s}, {"first_pass_stages_ms", stages_json(first.stages)},
+                              {"weights_bytes", mem.weights},
                               {"peak_activation_bytes", mem.peak_activations}, {"fft_scratch_bytes", mem.fft_scratch}, {"spectra_bytes", mem.spectra}};
-          if (it != torch_ms.end()) j["torch_ms"] = it->second;
+          if (it != torch_ms.end()) {
+            j["torch_ms"] = it->second.ms;
+            j["torch_first_pass_ms"] = it->second.first_pass_ms;
+          }
           results.push_back(j);
         } catch (const std::exception& e) {
           std::printf("%7ld %6ld  failed: %s\n", L, B, e.what());
@@ -209,7 +243,9 @@ int main(int argc, char** argv) {
     }
     const nlohmann::json out = {{"bench", "m2vk_e2e"}, {"device", info.name}, {"driver", info.driver_info}, {"gemm_precision", precision},
                                 {"model", a.model}, {"load_cold_s", cold_s}, {"load_warm_s", warm_s},
-                                {"torch_load_s", torch_load}, {"results", results}};
+                                {"load_warm_stages_ms", stages_json(m.load_stages())},
+                                {"spectrum_budget_bytes", gm->memory().spectrum_budget}, {"torch_load_s", torch_load},
+                                {"torch_blas", torch_blas}, {"results", results}};
     std::printf("%s\n", out.dump().c_str());
     if (!a.json.empty()) {
       FILE* f = std::fopen(a.json.c_str(), "w");

@@ -6,6 +6,12 @@ HazyResearch code (no imports from it) and is validated against the golden sets 
 
     /usr/bin/python3 bench/torch/m2bert_torch.py validate tests/data/golden
     /usr/bin/python3 bench/torch/m2bert_torch.py bench --model DIR --lengths 128,512,2048 [--device cuda] [--tf32]
+    /usr/bin/python3 bench/torch/m2bert_torch.py once --model DIR --length 512 --threads 2
+
+`bench` times the steady pass (after one warm-up pass, whose time it reports as first_pass_ms);
+`once` is a user's first embedding: load, then one pass. Both print which BLAS torch got: Debian's
+reference BLAS makes the linear layers about 25x slower than OpenBLAS (libopenblas0-pthread),
+which would flatter m2vk, so CPU baselines must show "openblas".
 
 Weights are read from model.safetensors (a small numpy reader below: torch 1.13 has no safetensors
 support) or pytorch_model.bin / model.pt through torch.load.
@@ -216,6 +222,55 @@ def validate(golden_root):
     return worst
 
 
+def blas_in_use():
+    """The BLAS library mapped into this process (torch's CPU matmuls call it), e.g. 'openblas
+    (/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so)'."""
+    torch.ones(64, 64) @ torch.ones(64, 64)  # make sure the BLAS is loaded
+    libs = []
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            name = os.path.basename(path)
+            if ("blas" in name or "mkl_core" in name) and path not in libs:
+                libs.append(path)
+    for path in libs:
+        name = os.path.basename(path)
+        kind = "openblas" if "openblas" in name else "mkl" if "mkl" in name else "blis" if "blis" in name else None
+        if kind:
+            return f"{kind} ({path})"
+    # libblas.so.3 is an alternatives link: resolve it to see which implementation it is.
+    for path in libs:
+        real = os.path.realpath(path)
+        if "openblas" in real:
+            return f"openblas ({real})"
+        return f"reference ({real}): install libopenblas0-pthread for a fair baseline"
+    return "none found"
+
+
+def runtime_info():
+    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_in_use()}
+
+
+def make_ids(batch, L, g, dev):
+    ids = torch.randint(1000, 30000, (batch, L), generator=g)
+    ids[:, 0] = 101
+    return ids.to(dev)
+
+
+def once(args):
+    """Load + first pass at one length, as a fresh process running one embedding pays them."""
+    t0 = time.perf_counter()
+    cfg = json.load(open(os.path.join(args.model, "config.json")))
+    model = M2Bert(cfg, load_state_dict(args.model), "cpu")
+    load_s = time.perf_counter() - t0
+    ids = make_ids(1, args.length, torch.Generator().manual_seed(0), "cpu")
+    t1 = time.perf_counter()
+    model.forward(ids)
+    first_s = time.perf_counter() - t1
+    print(json.dumps({"bench": "m2bert_torch_once", "model": args.model, "L": args.length, "load_s": load_s,
+                      "first_pass_s": first_s, **runtime_info()}))
+
+
 def bench(args):
     dev = args.device
     if dev == "cuda":
@@ -228,9 +283,7 @@ def bench(args):
     g = torch.Generator().manual_seed(0)
     results = []
     for L in [int(x) for x in args.lengths.split(",")]:
-        ids = torch.randint(1000, 30000, (args.batch, L), generator=g)
-        ids[:, 0] = 101
-        ids = ids.to(dev)
+        ids = make_ids(args.batch, L, g, dev)
 
         def run():
             out = model.forward(ids)
@@ -238,21 +291,23 @@ def bench(args):
                 torch.cuda.synchronize()
             return out
 
+        t = time.perf_counter()
         run()  # warm-up: filter spectra, kernels
+        first_ms = 1e3 * (time.perf_counter() - t)
         times = []
         for _ in range(args.repeats):
             t = time.perf_counter()
             out = run()
             times.append(time.perf_counter() - t)
         ms = 1e3 * sorted(times)[len(times) // 2]
-        r = {"L": L, "batch": args.batch, "ms": ms, "tokens_per_s": args.batch * L / (ms / 1e3),
+        r = {"L": L, "batch": args.batch, "ms": ms, "first_pass_ms": first_ms, "tokens_per_s": args.batch * L / (ms / 1e3),
              "device": dev, "tf32": bool(args.tf32), "threads": torch.get_num_threads()}
         if args.dump:
             r["pooled_first"] = out["pooled_output"][0, :8].tolist()
         results.append(r)
         print(f"L={L:6d} batch={args.batch} {ms:10.1f} ms  {r['tokens_per_s']:10.0f} tok/s", flush=True)
-    print(json.dumps({"bench": "m2bert_torch", "model": args.model, "load_s": load_s,
-                      "torch": torch.__version__, "results": results}))
+    print(json.dumps({"bench": "m2bert_torch", "model": args.model, "load_s": load_s, **runtime_info(),
+                      "results": results}))
 
 
 def main():
@@ -269,12 +324,19 @@ def main():
     b.add_argument("--tf32", action="store_true")
     b.add_argument("--threads", type=int, default=0)
     b.add_argument("--dump", action="store_true")
+    o = sub.add_parser("once")
+    o.add_argument("--model", required=True)
+    o.add_argument("--length", type=int, required=True)
+    o.add_argument("--threads", type=int, default=0)
     args = ap.parse_args()
     if args.cmd == "validate":
         sys.exit(0 if validate(args.golden_root) <= 1e-4 else 1)
     if args.threads:
         torch.set_num_threads(args.threads)
-    bench(args)
+    if args.cmd == "once":
+        once(args)
+    else:
+        bench(args)
 
 
 if __name__ == "__main__":

@@ -415,6 +415,7 @@ void Context::clear_validation_messages() {
 std::filesystem::path Context::pipeline_cache_path() const { return s_->pipelines->cache_file(); }
 std::size_t Context::pipeline_cache_loaded_bytes() const { return s_->pipelines->loaded_bytes(); }
 void Context::save_pipeline_cache() { s_->pipelines->save_cache(); }
+PipelineCreationStats Context::pipeline_creation() const { return s_->pipelines->creation(); }
 
 void Context::debug_make_invalid_call() {
   // vkCmdFillBuffer needs a size that is a multiple of 4; the validation layer reports

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -226,9 +227,12 @@ const Pipeline& PipelineRegistry::get(std::string_view variant, const SpecConsta
   cci.stage.pName = "main";
   cci.stage.pSpecializationInfo = entries.empty() ? nullptr : &si;
   cci.layout = l.pipeline;
+  const auto start = std::chrono::steady_clock::now();
   VkResult r = vkCreateComputePipelines(device_, cache_, 1, &cci, nullptr, &p->pipeline);
+  creation_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   vkDestroyShaderModule(device_, module, nullptr);
   check(r, "vkCreateComputePipelines", "shader '" + key + "'");
+  ++creation_.count;
   return *pipelines_.emplace(key, std::move(p)).first->second;
 }
 

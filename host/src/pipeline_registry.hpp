@@ -32,6 +32,7 @@ class PipelineRegistry {
   void save_cache();  // throws HostError when the file cannot be written
   const std::filesystem::path& cache_file() const { return cache_file_; }
   std::size_t loaded_bytes() const { return loaded_bytes_; }
+  PipelineCreationStats creation() const { return creation_; }
 
  private:
   struct Layout {
@@ -50,6 +51,7 @@ class PipelineRegistry {
   bool capture_statistics_;  // VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR on every pipeline
   bool cooperative_matrix_;  // VK_NV_cooperative_matrix enabled on the device
   std::size_t loaded_bytes_ = 0;
+  PipelineCreationStats creation_;
   VkPipelineCache cache_ = VK_NULL_HANDLE;
   std::map<std::pair<std::vector<BindingKind>, std::uint32_t>, Layout> layouts_;
   std::map<std::string, ShaderReflection> reflections_;

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "m2vk/demo_model.hpp"
 #include "../model/test_util.hpp"
 
@@ -67,6 +69,10 @@ TEST_F(GpuCli, EmbedProfileAndDeviceByName) {
   EXPECT_NE(r.out.find("GPU time on llvmpipe"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("fft_conv"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"embedding\""), std::string::npos);
+  // Where the load and the first pass spent their wall time, and the spectrum budget's rule.
+  for (const char* part : {"load: ", "checkpoint read", "weights upload", "filters + spectra", "layers",
+                           "filter: hyena_filter_sin", "of a ", "MB budget (half of the"})
+    EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
   EXPECT_EQ(run("embed --model " + q(dir_->path()) + " --device tpu hi").code, 2);  // usage error naming devices
 }
 
@@ -102,3 +108,22 @@ TEST(GpuGoldenCli, GoldenOnTheGpuExitsZero) {
 }
 
 }  // namespace
+
+TEST(DevicesCli, StatesTheFilterSpectrumBudgetFromHostMemoryOnLavapipe) {
+  const CliRun text = run("devices --device llvmpipe");
+  ASSERT_EQ(text.code, 0) << text.out;
+  EXPECT_NE(text.out.find("filter-spectrum budget"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("of host memory available"), std::string::npos) << text.out;
+  const CliRun j = run("devices --json --device llvmpipe");
+  ASSERT_EQ(j.code, 0) << j.out;
+  const auto doc = nlohmann::json::parse(j.out);
+  bool found = false;
+  for (const auto& d : doc["devices"])
+    if (d["type"] == "cpu") {
+      found = true;
+      // Not lavapipe's nominal 2 GiB heap: half of what the host has available.
+      EXPECT_EQ(d["spectrum_budget"]["bytes"].get<std::uint64_t>() > 0, true);
+      EXPECT_NE(d["spectrum_budget"]["rule"].get<std::string>().find("host memory"), std::string::npos);
+    }
+  EXPECT_TRUE(found) << j.out;
+}

@@ -4,6 +4,8 @@
 // strategies (one submit vs one per layer when spectra do not fit) and the profile.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 
 #include "m2vk/demo_model.hpp"
@@ -151,6 +153,40 @@ TEST_F(GpuForward, OneSubmitWhenSpectraFitElseOnePerLayerWithTheSameResult) {
   EXPECT_EQ(layered.memory().spectra <= 2 * 32 * 512 * 8, true);  // at most the last entry survives
   expect_validation_clean(whole);
   expect_validation_clean(layered);
+}
+
+// The wall-time breakdown: the first pass at a length builds its filter spectra, the next one
+// finds them cached; the stages are exclusive parts of the pass's wall time.
+TEST_F(GpuForward, ProfileStagesShowTheFirstPassBuildingSpectraAndTheSecondNot) {
+  gpu::GpuModel gm(parts_->config, parts_->weights, options());
+  const Batch b = random_batch(cfg_, 1, 200, 3);
+  gpu::GpuProfile first, second;
+  gm.forward(b, nullptr, &first);
+  gm.forward(b, nullptr, &second);
+  auto stage = [](const gpu::GpuProfile& p, const std::string& name) -> const gpu::StageTime* {
+    for (const auto& s : p.stages)
+      if (s.stage == name) return &s;
+    return nullptr;
+  };
+  for (const gpu::GpuProfile* p : {&first, &second}) {
+    double sum = 0;
+    for (const auto& s : p->stages) sum += s.ms;
+    EXPECT_NEAR(sum, p->wall_ms, 1e-6 * p->wall_ms + 1e-9);
+    ASSERT_NE(stage(*p, "layers"), nullptr);
+    EXPECT_GT(stage(*p, "layers")->ms, 0.0);
+  }
+  // First pass: every layer's spectra built on the device, their kernels timed as "filter: ..." ops.
+  ASSERT_NE(stage(first, "filters + spectra"), nullptr);
+  EXPECT_GT(stage(first, "filters + spectra")->ms, 0.0);
+  EXPECT_TRUE(std::any_of(first.ops.begin(), first.ops.end(), [](const gpu::OpTime& o) { return o.op.rfind("filter: ", 0) == 0; }));
+  EXPECT_FALSE(std::any_of(second.ops.begin(), second.ops.end(), [](const gpu::OpTime& o) { return o.op.rfind("filter: ", 0) == 0; }));
+  // The constructor's parts.
+  ASSERT_EQ(gm.load_stages().size(), 2u);
+  EXPECT_EQ(gm.load_stages()[0].stage, "device context");
+  EXPECT_EQ(gm.load_stages()[1].stage, "weights upload");
+  EXPECT_FALSE(gm.spectrum_budget_reason().empty());
+  EXPECT_GT(gm.memory().spectrum_budget, gm.memory().spectra);
+  expect_validation_clean(gm);
 }
 
 TEST_F(GpuForward, RowsAreIndependentOfTheirBatch) {

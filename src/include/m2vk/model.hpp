@@ -120,8 +120,10 @@ struct ModelLoadOptions {
   Device device;                 // default "auto"
   bool use_cache = true;         // loader: keep a safetensors cache of .bin/.pt checkpoints
   // GPU: device bytes for cached Hyena filter spectra (all 24 of the 80M model at 32k tokens take
-  // 4.8 GB). Unset: a quarter of the device-local heap, at most 8 GiB. A smaller budget trades
-  // memory for time: each layer's spectra are then rebuilt on the device every forward pass.
+  // 4.8 GB; 9.7 GB through lavapipe's register FFT kernels, 16 bytes per bin). Unset: from the memory the device really has (m2vk/gpu/spectrum_budget.hpp: half of
+  // the available host memory on a CPU device; a GPU's heap less the weights and a quarter). A
+  // smaller budget trades memory for time: each layer's spectra are then rebuilt on the device
+  // every forward pass.
   std::optional<std::uint64_t> spectrum_budget_bytes;
   // GPU: run the GEMMs with fp16 inputs and fp32 accumulation on cooperative matrices (tensor
   // cores) where the device has them (VK_NV_cooperative_matrix, subgroup size 32); elsewhere fp32.
@@ -151,6 +153,9 @@ class Model {
   bool random_weights() const;                // config says m2vk_random_weights
   // What loading decided on its own: assumed config fields, skipped tensors, tokenizer source, cache.
   const std::vector<std::string>& notes() const;
+  // Where load() spent its wall time, in order: "device discovery", "checkpoint read", "config +
+  // bind", "tokenizer", and on a GPU "device context" and "weights upload" (GpuModel).
+  const std::vector<gpu::StageTime>& load_stages() const;
   // The padded length MaxLength padding uses when no max_length is given: min(l_max, P).
   int64_t max_length() const;
 
@@ -178,6 +183,7 @@ struct ModelParts {
   ModelConfig config;
   ModelWeights weights;
   std::vector<std::string> notes;
+  std::vector<gpu::StageTime> load_stages;  // wall time of "checkpoint read" and "config + bind"
 };
 // config.json in `dir` (or inferred), checkpoint in `checkpoint_dir_or_file` (default: found in
 // dir or dir/checkpoint).

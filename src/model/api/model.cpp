@@ -3,6 +3,7 @@
 #include "m2vk/model.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <mutex>
 #include <stdexcept>
@@ -31,12 +32,18 @@ Model::~Model() = default;
 
 Model Model::load(const std::filesystem::path& dir, const ModelLoadOptions& options) {
   auto impl = std::make_unique<Impl>();
+  auto t0 = std::chrono::steady_clock::now();
   impl->device = options.device.resolve();  // a GPU request fails before any loading work
+  const double discovery_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   impl->parts = load_model_parts(dir, options);
+  auto& stages = impl->parts.load_stages;
+  stages.insert(stages.begin(), gpu::StageTime{"device discovery", discovery_ms, 1});
+  t0 = std::chrono::steady_clock::now();
   std::error_code ec;
   const std::filesystem::path base = std::filesystem::is_directory(dir, ec) ? dir : dir.parent_path();
   impl->tokenizer = tok::WordPieceTokenizer::from_model_dir(base);
   impl->parts.notes.push_back("tokenizer: " + impl->tokenizer->source());
+  gpu::add_stage_time(stages, "tokenizer", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   if (impl->device.kind == Device::Kind::Gpu) {
     gpu::GpuOptions go;
     // The request as given ("" for auto / plain "gpu"), so the device choice can say why.
@@ -45,6 +52,7 @@ Model Model::load(const std::filesystem::path& dir, const ModelLoadOptions& opti
     if (options.spectrum_budget_bytes) go.spectrum_budget_bytes = std::max<std::uint64_t>(*options.spectrum_budget_bytes, 1);
     if (options.reduced_precision) go.gemm_precision = ops::Precision::FP16CoopMat;
     impl->gpu = std::make_unique<gpu::GpuModel>(impl->parts.config, impl->parts.weights, go);
+    for (const auto& s : impl->gpu->load_stages()) stages.push_back(s);
     impl->parts.notes.push_back("device: " + impl->gpu->device_info().name + " (" + impl->gpu->device_reason() + ")");
     if (options.reduced_precision) {
       const std::string why = impl->gpu->gemm_precision_fallback();
@@ -60,6 +68,7 @@ const ModelWeights& Model::weights() const { return impl_->parts.weights; }
 Device Model::device() const { return impl_->device; }
 bool Model::random_weights() const { return impl_->parts.config.random_weights; }
 const std::vector<std::string>& Model::notes() const { return impl_->parts.notes; }
+const std::vector<gpu::StageTime>& Model::load_stages() const { return impl_->parts.load_stages; }
 int64_t Model::max_length() const { return Batch::max_length(impl_->parts.config); }
 
 ForwardResult Model::forward(const Batch& batch, const IntermediateSink* sink, gpu::GpuProfile* profile) const {

@@ -1,4 +1,5 @@
 // Model folders: where the checkpoint and config are, and binding them into ModelParts.
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -39,7 +40,14 @@ ModelParts load_model_parts(const fs::path& dir, const ModelLoadOptions& options
   const fs::path ckpt = find_checkpoint(dir);
   loader::LoadOptions lo;
   lo.use_cache = options.use_cache;
+  auto t0 = std::chrono::steady_clock::now();
+  auto lap = [&](const char* stage) {
+    const auto now = std::chrono::steady_clock::now();
+    gpu::add_stage_time(parts.load_stages, stage, std::chrono::duration<double, std::milli>(now - t0).count());
+    t0 = now;
+  };
   loader::TensorStore store = loader::load_checkpoint(ckpt, lo);
+  lap("checkpoint read");
   for (const auto& n : store.notes()) parts.notes.push_back("loader: " + n);
 
   std::error_code ec;
@@ -71,6 +79,7 @@ ModelParts load_model_parts(const fs::path& dir, const ModelLoadOptions& options
   }
   parts.weights = bind_weights(parts.config, store);
   for (const auto& s : parts.weights.skipped) parts.notes.push_back("skipped tensor " + s);
+  lap("config + bind");
   return parts;
 }
 

@@ -3,6 +3,7 @@
 #include "m2vk/gpu/gpu_model.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -12,6 +13,7 @@
 #include "device_weights.hpp"
 #include "m2vk/gpu/activation_plan.hpp"
 #include "m2vk/gpu/device_choice.hpp"
+#include "m2vk/gpu/spectrum_budget.hpp"
 #include "m2vk/host/host.hpp"
 #include "m2vk/model.hpp"
 #include "m2vk/ops/activation.hpp"
@@ -42,7 +44,44 @@ void add_timings(GpuProfile& profile, const std::vector<std::pair<std::string, d
   std::stable_sort(profile.ops.begin(), profile.ops.end(), [](const OpTime& a, const OpTime& b) { return a.ms > b.ms; });
 }
 
+void add_stage_time(std::vector<StageTime>& stages, const std::string& stage, double ms) {
+  auto it = std::find_if(stages.begin(), stages.end(), [&](const StageTime& s) { return s.stage == stage; });
+  if (it == stages.end()) {
+    stages.push_back({stage, 0.0, 0});
+    it = stages.end() - 1;
+  }
+  it->ms += ms;
+  it->count += 1;
+}
+
 namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+// Splits a pass's wall time into exclusive stages: lap(stage) gives the time since the previous
+// lap to `stage`, less the pipeline creation inside it, which goes to "pipeline creation".
+class StageClock {
+ public:
+  StageClock(const host::Context& ctx, GpuProfile* profile) : ctx_(ctx), profile_(profile) {}
+  void lap(const char* stage) {
+    if (!profile_) return;
+    const auto now = Clock::now();
+    const double created = ctx_.pipeline_creation().seconds * 1e3;
+    const double ms = std::chrono::duration<double, std::milli>(now - last_).count();
+    add_stage_time(profile_->stages, stage, ms - (created - created_));
+    if (created > created_) add_stage_time(profile_->stages, "pipeline creation", created - created_);
+    profile_->wall_ms += ms;
+    last_ = now;
+    created_ = created;
+  }
+
+ private:
+  const host::Context& ctx_;
+  GpuProfile* profile_;
+  Clock::time_point last_ = Clock::now();
+  double created_ = ctx_.pipeline_creation().seconds * 1e3;
+};
 
 // A device buffer that grows to the largest size asked for and is then reused.
 struct Slot {
@@ -79,6 +118,9 @@ struct GpuModel::Impl {
   // Extra buffers of the intermediate-producing path.
   Slot dq, lc, rlc, ycm, dm, dg, da, dout;
   u64 peak = 0;
+  std::vector<StageTime> load_stages;
+  std::string budget_reason;
+  GpuProfile* profile = nullptr;  // forward()'s, while it runs: the filter submits' GPU times go there too
 
   Impl(const ModelConfig& c, const GpuOptions& opt) : cfg(c), options(opt) {}
 
@@ -120,11 +162,18 @@ struct GpuModel::Impl {
     in.len = L;
     const host::BufferRange sc = dst.slice(planes, scratch);
     const float w_mod = static_cast<float>(cfg.hyena_w_mod);
-    host::CommandRecorder rec = ctx->record();
+    host::RecordOptions ro;
+    ro.profile = profile != nullptr;
+    host::CommandRecorder rec = ctx->record(ro);
     ops::record_hyena_filter(*ctx, rec, f.tables, f.fwd, w_mod, L, sc, in.kf);
     if (f.rev) ops::record_hyena_filter(*ctx, rec, f.tables, *f.rev, w_mod, L, sc, *in.kr);
     use(rec, in);
     rec.submit_and_wait();  // before `area` is reused (next filter, or the layer itself)
+    if (profile) {
+      std::vector<std::pair<std::string, double>> t;
+      for (const auto& d : rec.timings()) t.emplace_back("filter: " + d.name, d.ms);
+      add_timings(*profile, t);  // not counted in profile->submits: those are the layers' submits
+    }
   }
 
   // Spectra of layer i at length L, computing missing ones in one extra submit per filter: the
@@ -186,16 +235,19 @@ GpuModel::GpuModel(const ModelConfig& config, const ModelWeights& weights, const
   host::ContextOptions co;
   co.device_spec = std::to_string(choice->index);
   co.validation = options.validation || host::validation_from_env();
+  auto t0 = Clock::now();
   m.ctx = host::Context::create(co);
+  add_stage_time(m.load_stages, "device context", ms_since(t0));
+  t0 = Clock::now();
   m.dw = std::make_unique<DeviceWeights>(*m.ctx, config, weights);
+  add_stage_time(m.load_stages, "weights upload", ms_since(t0));
   ops::FftConvOptions fo;
   fo.spectrum_budget_bytes = options.spectrum_budget_bytes;
   fo.max_single = options.fft_max_single;
   if (fo.spectrum_budget_bytes == 0) {
-    u64 heap = 0;
-    for (const auto& hp : m.ctx->device_info().memory_heaps)
-      if (hp.device_local) heap = std::max<u64>(heap, hp.size);
-    fo.spectrum_budget_bytes = std::min<u64>(heap / 4, 8ull << 30);
+    const SpectrumBudget b = default_spectrum_budget(m.ctx->device_info(), m.dw->bytes(), host_memory_available());
+    fo.spectrum_budget_bytes = b.bytes;
+    m.budget_reason = b.reason;
   }
   m.fft = std::make_unique<ops::FftConv>(*m.ctx, fo);
   m.precision = ops::resolve_precision(*m.ctx, options.gemm_precision);
@@ -210,12 +262,15 @@ std::string GpuModel::device_reason() const { return impl_->choice.reason; }
 ops::Precision GpuModel::gemm_precision() const { return impl_->precision; }
 std::string GpuModel::gemm_precision_fallback() const { return impl_->precision_fallback; }
 host::Context& GpuModel::context() { return *impl_->ctx; }
+const std::vector<StageTime>& GpuModel::load_stages() const { return impl_->load_stages; }
+const std::string& GpuModel::spectrum_budget_reason() const { return impl_->budget_reason; }
 
 GpuMemory GpuModel::memory() const {
   GpuMemory r;
   r.weights = impl_->dw->bytes();
   r.activations = impl_->activation_bytes();
   r.spectra = impl_->fft->cache().bytes();
+  r.spectrum_budget = impl_->fft->cache().budget();
   r.fft_scratch = impl_->fft->scratch_bytes();
   r.peak_activations = impl_->peak;
   return r;
@@ -241,6 +296,12 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
   batch.validate(impl_->cfg);
   Impl& m = *impl_;
   host::Context& ctx = *m.ctx;
+  StageClock clock(ctx, profile);
+  m.profile = profile;
+  struct Unset {
+    Impl& m;
+    ~Unset() { m.profile = nullptr; }
+  } unset{m};
   const ModelConfig& cfg = m.cfg;
   const bool debug = sink != nullptr && *sink;
   auto emit = [&](const std::string& name, const FloatTensor& t) {
@@ -305,11 +366,13 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
     if (plan.glu_bytes) glub = m.glu.get(ctx, plan.glu_bytes);
   }
 
+  clock.lap("buffers + upload");
   // Whole-batch submit when every spectrum of this length fits the cache; else one per layer.
   const bool per_layer = debug || !m.all_spectra_fit(L);
   std::vector<LayerSpectra> spectra(dw.layers.size());
   if (!per_layer)
     for (std::size_t i = 0; i < dw.layers.size(); ++i) spectra[i] = m.spectra(i, L, pb);
+  clock.lap("filters + spectra");
 
   host::RecordOptions ro;
   ro.profile = profile != nullptr;
@@ -342,7 +405,9 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
     const std::string pre = "encoder.layer." + std::to_string(i) + ".";
     if (per_layer) {
       submit();  // the previous layer's work; spectra() may submit its own small batch
+      clock.lap("layers");
       spectra[i] = m.spectra(i, L, pb);
+      clock.lap("filters + spectra");
     }
     begin();
     ops::record_linear(ctx, *rec, hv, lw.in_linear, pv, plain);
@@ -465,6 +530,7 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
     }
   }
   submit();
+  clock.lap("layers");
   m.peak = std::max(m.peak, m.activation_bytes());
   if (profile) profile->submits += submits;
 
@@ -480,6 +546,7 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
       emit("logits", r.logits);
     }
   }
+  clock.lap("download");
   return r;
 }
 

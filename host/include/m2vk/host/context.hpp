@@ -154,6 +154,8 @@ class Context {
   std::filesystem::path pipeline_cache_path() const;
   // Bytes of valid cache data loaded at creation (0: none, or the file was ignored as corrupt/foreign).
   std::size_t pipeline_cache_loaded_bytes() const;
+  // Pipelines created so far by pipeline() and the time that took.
+  PipelineCreationStats pipeline_creation() const;
   void save_pipeline_cache();
 
   // Test-only: makes a call that the validation layer rejects (it never reaches the driver),

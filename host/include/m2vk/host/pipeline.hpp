@@ -5,6 +5,7 @@
 #include <vulkan/vulkan.h>
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,6 +28,13 @@ using SpecConstants = std::vector<SpecConstant>;
 enum class BindingKind : std::uint8_t {
   StorageBuffer,  // buffer block (std430 SSBO)
   UniformTexelBuffer,  // GLSL samplerBuffer / usamplerBuffer: read-only, fetched with texelFetch
+};
+
+// Pipelines a context has created so far and the wall time vkCreateComputePipelines took
+// (for load / first-pass reports; a pipeline found in the registry costs nothing).
+struct PipelineCreationStats {
+  std::size_t count = 0;
+  double seconds = 0.0;
 };
 
 // A ready pipeline. Owned by the Context's registry: references stay valid for the Context's

@@ -33,8 +33,9 @@ namespace m2vk::gpu {
 struct GpuOptions {
   std::string device_spec;       // "" = choose_device_from_env rule (M2VK_DEVICE, CUDA_VISIBLE_DEVICES, default)
   bool validation = false;       // Khronos validation layer (also on with M2VK_VALIDATION=1)
-  // Device bytes for cached filter spectra; 0 = a quarter of the device-local heap, at most 8 GiB
-  // (1 byte: cache nothing beyond the spectra one layer needs).
+  // Device bytes for cached filter spectra; 0 = default_spectrum_budget (spectrum_budget.hpp:
+  // from the memory the device really has) (1 byte: cache nothing beyond the spectra one layer
+  // needs).
   std::uint64_t spectrum_budget_bytes = 0;
   // Device bytes for one MLP chunk's intermediates (tokens are processed in chunks within it).
   std::uint64_t mlp_chunk_bytes = 64ull << 20;
@@ -54,10 +55,28 @@ struct OpTime {
   std::size_t count = 0;  // dispatches / copies
 };
 
+// Host wall-clock time of a named part of loading or of forward passes, summed over calls.
+struct StageTime {
+  std::string stage;
+  double ms = 0.0;
+  std::size_t count = 0;
+};
+// Adds ms to the entry named `stage`, appending it (stages keep the order they first ran in).
+void add_stage_time(std::vector<StageTime>& stages, const std::string& stage, double ms);
+
 struct GpuProfile {
   std::vector<OpTime> ops;  // sorted by time, largest first
   double total_ms = 0.0;    // sum of all ops' GPU time
   std::size_t submits = 0;
+  // Where the wall time of the pass(es) went, in exclusive parts, and the whole: "buffers +
+  // upload" (activation buffers, allocated when a shape is first seen; the token ids),
+  // "filters + spectra" (per-length set-up: Hyena filters evaluated and transformed on the
+  // device, once per filter and length while the spectra stay cached), "pipeline creation"
+  // (first use of a kernel in this process), "layers" (recording, submitting and waiting for
+  // the layers' GPU work; on lavapipe this includes JIT compilation at a pipeline's first
+  // dispatch that the driver's shader cache did not have), "download".
+  std::vector<StageTime> stages;
+  double wall_ms = 0.0;
 };
 
 // Device memory in use, for reports and the memory benchmark.
@@ -65,6 +84,7 @@ struct GpuMemory {
   std::uint64_t weights = 0;      // uploaded weights
   std::uint64_t activations = 0;  // planned activation buffers (current size)
   std::uint64_t spectra = 0;      // cached filter spectra
+  std::uint64_t spectrum_budget = 0;  // bytes the spectrum cache may hold (GpuOptions / spectrum_budget_rule)
   std::uint64_t fft_scratch = 0;  // the FFT op's four-step scratch (long inputs only)
   std::uint64_t peak_activations = 0;
 };
@@ -93,6 +113,11 @@ class GpuModel {
   std::string device_reason() const;  // why this device was chosen
   GpuMemory memory() const;
   host::Context& context();
+  // Wall time of the constructor's parts: "device context" (instance, device, pipeline cache
+  // file) and "weights upload".
+  const std::vector<StageTime>& load_stages() const;
+  // How the spectrum budget was chosen ("" when GpuOptions gave one).
+  const std::string& spectrum_budget_reason() const;
 
   struct Impl;
 
