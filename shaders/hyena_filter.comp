@@ -1,13 +1,15 @@
 #version 450
 // Element-wise steps of the Hyena implicit filter on the device (src/ops/hyena_filter.cpp):
 // MODE 0 the Sin activation after each hidden linear layer, MODE 1 the exponential-decay
-// modulation of the finished channel-major filter. Layouts in include/pc/hyena_filter.h.
+// modulation of the finished channel-major filter (rows = channels, p = t, q = deltas), MODE 2
+// the same for a token-major filter (rows = lags, p = deltas, q = t). Layouts in
+// include/pc/hyena_filter.h.
 #include "pc/hyena_filter.h"
 
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) buffer XBuf { float x[]; };
 layout(std430, binding = 1) readonly buffer PBuf { float p[]; };
-#if MODE == 1
+#if MODE != 0
 layout(std430, binding = 2) readonly buffer QBuf { float q[]; };
 #endif
 M2VK_PUSH_CONSTANT_BLOCK(HyenaFilterPC, M2VK_PC_HYENA_FILTER)
@@ -40,8 +42,10 @@ void main() {
   float v = x[pc.x_off + i];
 #if MODE == 0
   v = precise_sin(pc.w_mod * p[pc.p_off + c] * v);
+#elif MODE == 1
+  v *= exp(-p[pc.p_off + c] * abs(q[pc.q_off + pc.row0 + r]));  // exp(-t[j] |deltas[c]|)
 #else
-  v *= exp(-p[pc.p_off + c] * abs(q[pc.q_off + pc.row0 + r]));
+  v *= exp(-q[pc.q_off + pc.row0 + r] * abs(p[pc.p_off + c]));  // the same, rows = lags j
 #endif
   x[pc.x_off + i] = v;
 }

@@ -1,7 +1,7 @@
 // Buffers, input fetch and output epilogue shared by the FFT convolution passes.
 // Every pass declares the same binding numbers (one descriptor set layout for the op):
-//   0 x   (conv: the input signal; kernel mode: kf, the forward filter, (C, filt_sc))
-//   1 a   (conv: the pre-gate;     kernel mode: kr, the reverse filter, (C, filt_sc))
+//   0 x   (conv: the input signal; kernel mode: kf, the forward filter, fetch_kernel)
+//   1 a   (conv: the pre-gate;     kernel mode: kr, the reverse filter, fetch_kernel)
 //   2 g   post-gate                 3 out  output (read too when ACCUM)
 //   4 spec  filter spectra (vec2)   5 d    skip gains D (C)
 //   6 scratch (vec2): four-step intermediate, M complex values per row of this dispatch
@@ -88,9 +88,12 @@ float fetch_signal(uint row, uint t) {
 
 // The combined kernel K[c, t] of FFT size N: kf[c, t] for t < L, kr[c, d - 1] at t = N - d
 // for d = 1 .. L-1 when bidirectional, zero elsewhere (architecture doc 3.5).
+// kf / kr element (c, t) at c * filt_sc + t * filt_st: channel-major rows, or the token-major
+// (L, C) planes the Hyena filter writes (filt_sc = 1, filt_st = C).
 float fetch_kernel(uint c, uint t) {
-  if (t < pc.len) return x_at(pc.x_off + c * pc.filt_sc + t);
-  if ((pc.flags & M2VK_FFT_BIDIR) != 0u && t > pc.n - pc.len) return a_at(pc.a_off + c * pc.filt_sc + (pc.n - t - 1u));
+  uint st = max(pc.filt_st, 1u);
+  if (t < pc.len) return x_at(pc.x_off + c * pc.filt_sc + t * st);
+  if ((pc.flags & M2VK_FFT_BIDIR) != 0u && t > pc.n - pc.len) return a_at(pc.a_off + c * pc.filt_sc + (pc.n - t - 1u) * st);
   return 0.0;
 }
 

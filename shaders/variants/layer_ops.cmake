@@ -10,3 +10,4 @@ m2vk_shader(NAME layer_short_conv_gated SOURCE layer_short_conv.comp DEFINES GAT
 m2vk_shader(NAME layer_mean_pool SOURCE layer_mean_pool.comp)
 m2vk_shader(NAME hyena_filter_sin SOURCE hyena_filter.comp DEFINES MODE=0)
 m2vk_shader(NAME hyena_filter_modulate SOURCE hyena_filter.comp DEFINES MODE=1)
+m2vk_shader(NAME hyena_filter_modulate_tm SOURCE hyena_filter.comp DEFINES MODE=2)

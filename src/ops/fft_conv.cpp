@@ -221,7 +221,7 @@ std::shared_ptr<FilterSpectrum> FftConv::compute_spectrum(host::CommandRecorder&
   if (options_.backend == FftBackend::VkFFT) return vkfft_->compute_spectrum(rec, f, n);
 
   std::uint32_t stride = f.stride ? f.stride : f.len;
-  if (stride < f.len) throw FftConvError("FFT convolution spectrum: filter stride " + S(stride) + " < length " + S(f.len));
+  if (f.tap_stride == 0) throw FftConvError("FFT convolution spectrum: filter tap stride is 0");
   auto spec = std::make_shared<FilterSpectrum>();
   spec->backend = FftBackend::Ours;
   spec->plan = make_fft_plan(n, ctx_.limits(), options_.max_single, register_kernel(), options_.wide_register_kernel);
@@ -230,7 +230,7 @@ std::shared_ptr<FilterSpectrum> FftConv::compute_spectrum(host::CommandRecorder&
   spec->bidirectional = f.kr.has_value();
   spec->buffer = ctx_.create_buffer(std::uint64_t(f.channels) * spec->plan.spec_row_bytes());
 
-  FftTensor kf{f.kf, 0, stride, 1};
+  FftTensor kf{f.kf, 0, stride, f.tap_stride};
   check_tensor("kf", kf, 1, f.channels, f.len);
   Job job;
   job.plan = &spec->plan;
@@ -240,7 +240,7 @@ std::shared_ptr<FilterSpectrum> FftConv::compute_spectrum(host::CommandRecorder&
   job.len = f.len;
   job.t[0] = kf;
   if (f.kr) {
-    FftTensor kr{*f.kr, 0, stride, 1};
+    FftTensor kr{*f.kr, 0, stride, f.tap_stride};
     check_tensor("kr", kr, 1, f.channels, f.len);
     job.t[1] = kr;
   }
@@ -248,6 +248,7 @@ std::shared_ptr<FilterSpectrum> FftConv::compute_spectrum(host::CommandRecorder&
   job.pc = base_pc(spec->plan, f.len, f.channels);
   job.pc.flags = f.kr ? M2VK_FFT_BIDIR : 0u;
   job.pc.filt_sc = stride;
+  job.pc.filt_st = f.tap_stride;
   job.what = "fft_conv_spectrum";
   record_job(ctx_, rec, job, *this, [this](std::uint64_t bytes) { return scratch(bytes); });
   return spec;

@@ -57,7 +57,7 @@ u64 hyena_filter_scratch_bytes(u32 length, u32 order) { return 2 * u64(length) *
 
 void record_hyena_filter(host::Context& ctx, host::CommandRecorder& rec, const HyenaFilterTables& tb,
                          const HyenaFilterMlp& mlp, float w_mod, u32 L, const host::BufferRange& scratch,
-                         const host::BufferRange& out) {
+                         const host::BufferRange& out, FilterLayout layout) {
   const u32 E = tb.emb_dim, O = tb.order, H = tb.channels;
   need(L >= 1 && L <= tb.lmax, "length " + std::to_string(L) + " is outside [1, " + std::to_string(tb.lmax) +
                                    "] (the filter table length)");
@@ -86,15 +86,23 @@ void record_hyena_filter(host::Context& ctx, host::CommandRecorder& rec, const H
   record_linear(ctx, rec, v1, mlp.l4, v0);
   record_rows(ctx, rec, "hyena_filter_sin", s0, L, O, tb.freq, nullptr, w_mod);
 
+  LinearWeights w6;
+  w6.in = O;
+  if (layout == FilterLayout::TokenMajor) {
+    // h = a3 W6^T as (L, H) rows: the GEMM's contiguous, vectorised stores.
+    w6.weight = mlp.w6.slice(0, u64(H) * O * 4);
+    w6.out = H;
+    record_linear(ctx, rec, v0, w6, MatrixView::row_major(out.slice(0, u64(H) * L * 4), 1, L, H));
+    record_rows(ctx, rec, "hyena_filter_modulate_tm", out.slice(0, u64(H) * L * 4), L, H, tb.deltas, &tb.t, w_mod);
+    return;
+  }
   // h = a3 W6^T written channel-major: out viewed as (L rows, c cols) with stride_col = L. A
   // single token row of that view spans (c - 1) L + 1 floats, so wide models at long L are cut
   // into channel groups whose plane fits one binding.
   const u64 max_ch = std::max<u64>(1, detail::max_binding_floats(ctx) / L);
   for (u32 c0 = 0; c0 < H;) {
     const u32 nc = static_cast<u32>(std::min<u64>(H - c0, max_ch));
-    LinearWeights w6;
     w6.weight = mlp.w6.slice(u64(c0) * O * 4, u64(nc) * O * 4);
-    w6.in = O;
     w6.out = nc;
     const MatrixView hv = MatrixView::channel_major(out.slice(u64(c0) * L * 4, u64(nc) * L * 4), 1, L, nc);
     record_linear(ctx, rec, v0, w6, hv);

@@ -189,7 +189,8 @@ void append_fft(host::CommandRecorder& rec, VkFftConv::Plan& p, int inverse);
 std::shared_ptr<FilterSpectrum> VkFftConv::compute_spectrum(host::CommandRecorder& rec, const FilterInput& f,
                                                             std::uint32_t n) {
   std::uint32_t stride = f.stride ? f.stride : f.len;
-  if (std::uint64_t(f.channels) * stride * 4 > ctx_.limits().max_storage_range)
+  const std::uint64_t extent = std::uint64_t(f.channels - 1) * stride + std::uint64_t(f.len - 1) * f.tap_stride + 1;
+  if (extent * 4 > ctx_.limits().max_storage_range)
     throw FftConvError("FFT convolution (VkFFT): filter table exceeds one binding");
   // Channels in equal slices of at most one binding each, so one plan serves them all.
   std::uint32_t per = max_rows(n);
@@ -212,6 +213,7 @@ std::shared_ptr<FilterSpectrum> VkFftConv::compute_spectrum(host::CommandRecorde
   pc.channels = f.channels;
   pc.flags = f.kr ? M2VK_FFT_BIDIR : 0u;
   pc.filt_sc = stride;
+  pc.filt_st = f.tap_stride;
   std::array<host::Binding, kBindings> b{};
   b.fill(host::read(f.kf));
   if (f.kr) b[1] = host::read(*f.kr);

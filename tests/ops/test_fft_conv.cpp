@@ -43,13 +43,14 @@ struct Case {
   bool wide_register = false;   // the wide register kernel at every size it is compiled for (N/2 = 2048)
   FftBackend backend = FftBackend::Ours;
   std::uint32_t filter_stride_pad = 0;  // kf/kr rows longer than len (prefix use)
+  bool filter_token_major = false;  // kf/kr as (L, C) planes (FilterInput::token_major)
 };
 
 std::string describe(const Case& c) {
   return "B" + std::to_string(c.batch) + " C" + std::to_string(c.channels) + " L" + std::to_string(c.len) + " N" +
          std::to_string(c.n) + (c.bidir ? " bidir" : " causal") + (c.max_single ? " forced-four-step" : "") +
          (c.register_kernel ? "" : " shared-memory") + (c.wide_register ? " wide" : "") +
-         (c.backend == FftBackend::VkFFT ? " vkfft" : "");
+         (c.backend == FftBackend::VkFFT ? " vkfft" : "") + (c.filter_token_major ? " token-major filter" : "");
 }
 
 // conv[b][c][t] in double for channel-major x (B, C, L), kf/kr (C, stride).
@@ -153,8 +154,16 @@ class FftConvTest : public test::VkTest {
     auto ba = upload(to_layout(a, B, C, L, c.in_token_major));
     auto bg = upload(to_layout(g, B, C, L, c.in_token_major));
     auto bout = upload(to_layout(out0, B, C, L, c.out_token_major));
-    auto bkf = upload(kf);
-    auto bkr = upload(kr);
+    // Token-major filters: the first L taps of each channel as (L, C) planes.
+    auto filter_layout = [&](const std::vector<float>& k) {
+      if (!c.filter_token_major) return k;
+      std::vector<float> tm(std::size_t(L) * C);
+      for (std::size_t ch = 0; ch < C; ++ch)
+        for (std::size_t t = 0; t < L; ++t) tm[t * C + ch] = k[ch * stride + t];
+      return tm;
+    };
+    auto bkf = upload(filter_layout(kf));
+    auto bkr = upload(filter_layout(kr));
     auto bd = upload(dv);
 
     ops::FftConvOptions opt;
@@ -172,6 +181,7 @@ class FftConvTest : public test::VkTest {
     fin.channels = C;
     fin.len = L;
     fin.stride = stride;
+    if (c.filter_token_major) fin = ops::FilterInput::token_major(bkf, fin.kr, C, L);
     auto rec = ctx().record();
     auto spec = op.compute_spectrum(rec, fin, c.n);
     ops::FftConvArgs args;
@@ -216,6 +226,26 @@ class FftConvTest : public test::VkTest {
 };
 
 // ---- single dispatch (N/2 fits shared memory) -------------------------------------------------
+
+// Filters given as token-major (L, C) planes (what the Hyena filter op writes) give the spectra
+// of channel-major rows: every spectrum kernel and both backends read either layout.
+TEST_F(FftConvTest, TokenMajorFiltersThroughEveryKernelFamily) {
+  for (std::uint32_t L : {16u, 300u, 2048u}) {
+    Case c;
+    c.channels = 5;
+    c.len = L;
+    c.filter_token_major = true;
+    check(c);  // the default plan (register kernel at subgroup 8 where it applies)
+    c.register_kernel = false;
+    check(c);  // shared-memory single pass
+    c.max_single = 64;
+    check(c);  // four-step passes
+    c.max_single = 0;
+    c.register_kernel = true;
+    c.backend = FftBackend::VkFFT;
+    check(c);
+  }
+}
 
 TEST_F(FftConvTest, SinglePassLengthsBidirectional) {
   for (std::uint32_t L : {1u, 2u, 3u, 17u, 64u, 100u, 255u, 1000u}) {

@@ -96,19 +96,28 @@ class HyenaFilterTest : public VkTest {
     return d;
   }
 
+  // Both output layouts against the double reference (channel-major (H, L)).
   void check(const Shapes& s, std::uint32_t L, double w_mod) {
     const HyenaFilterWeights f = random_filter(s, 100 + L);
-    for (const FilterMlpWeights* m : {&f.fwd, &*f.rev}) {
-      Device d = put(s, f, *m);
-      host::Buffer scratch = filled(ops::hyena_filter_scratch_bytes(L, s.O));
-      host::Buffer out = filled(std::uint64_t(s.H) * L * 4, 0x7fc00000u);  // NaN: unwritten values fail
-      auto rec = ctx().record();
-      ops::record_hyena_filter(ctx(), rec, d.tables, d.mlp, float(w_mod), L, scratch.range(), out.range());
-      rec.submit_and_wait();
-      const std::vector<double> want = ref::hyena_filter(f, *m, w_mod, L);
-      const double tol = 2e-5 * max_abs(want);
-      EXPECT_TRUE(all_close(download<float>(out), want, tol, 0.0)) << "L " << L << " H " << s.H << " O " << s.O;
-    }
+    for (const FilterMlpWeights* m : {&f.fwd, &*f.rev})
+      for (const auto layout : {ops::FilterLayout::ChannelMajor, ops::FilterLayout::TokenMajor}) {
+        Device d = put(s, f, *m);
+        host::Buffer scratch = filled(ops::hyena_filter_scratch_bytes(L, s.O));
+        host::Buffer out = filled(std::uint64_t(s.H) * L * 4, 0x7fc00000u);  // NaN: unwritten values fail
+        auto rec = ctx().record();
+        ops::record_hyena_filter(ctx(), rec, d.tables, d.mlp, float(w_mod), L, scratch.range(), out.range(), layout);
+        rec.submit_and_wait();
+        std::vector<float> got = download<float>(out);
+        if (layout == ops::FilterLayout::TokenMajor) {
+          const std::vector<float> tm = got;
+          for (std::size_t j = 0; j < L; ++j)
+            for (std::size_t c = 0; c < s.H; ++c) got[c * L + j] = tm[j * s.H + c];
+        }
+        const std::vector<double> want = ref::hyena_filter(f, *m, w_mod, L);
+        const double tol = 2e-5 * max_abs(want);
+        EXPECT_TRUE(all_close(got, want, tol, 0.0))
+            << "L " << L << " H " << s.H << " O " << s.O << (layout == ops::FilterLayout::TokenMajor ? " token-major" : "");
+      }
   }
 };
 

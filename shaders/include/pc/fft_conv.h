@@ -30,8 +30,9 @@
   X(uint, in_sb) X(uint, in_sc) X(uint, in_st)                                     \
   X(uint, out_sb) X(uint, out_sc) X(uint, out_st)                                  \
   X(uint, filt_sc)    /* kernel mode: row stride of kf / kr (channel-major) */      \
-  X(uint, spec_off)   /* spectrum: first complex value of channel 0 */
+  X(uint, spec_off)   /* spectrum: first complex value of channel 0 */              \
+  X(uint, filt_st)    /* kernel mode: tap stride of kf / kr (0 or 1: contiguous rows) */
 
-M2VK_DECLARE_PUSH_CONSTANTS(FftConvPC, M2VK_PC_FFT_CONV, 84)
+M2VK_DECLARE_PUSH_CONSTANTS(FftConvPC, M2VK_PC_FFT_CONV, 88)
 
 #endif  // M2VK_PC_FFT_CONV_H

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -143,7 +144,8 @@ struct GpuModel::Impl {
 
   // Evaluates filter `f` at length L on the device into `area` (or a temporary buffer when
   // `area` is too small) and records what `use` needs with the values in place (one submit):
-  // kf (H, L) at offset 0, kr (H, L) after it for bidirectional filters, the MLP scratch after.
+  // kf at offset 0, kr after it for bidirectional filters, each token-major (L, H), the MLP
+  // scratch after.
   template <typename Use>
   void with_filter(const DeviceFilter& f, u32 L, const host::BufferRange& area, Use&& use) {
     const u64 plane = u64(cfg.hidden_size) * L * 4;
@@ -155,18 +157,17 @@ struct GpuModel::Impl {
       tmp = ctx->create_buffer(planes + scratch);
       dst = tmp.range();
     }
-    ops::FilterInput in;
-    in.kf = dst.slice(0, plane);
-    if (f.rev) in.kr = dst.slice(plane, plane);
-    in.channels = static_cast<u32>(cfg.hidden_size);
-    in.len = L;
+    std::optional<host::BufferRange> kr;
+    if (f.rev) kr = dst.slice(plane, plane);
+    const ops::FilterInput in = ops::FilterInput::token_major(dst.slice(0, plane), kr, static_cast<u32>(cfg.hidden_size), L);
     const host::BufferRange sc = dst.slice(planes, scratch);
     const float w_mod = static_cast<float>(cfg.hyena_w_mod);
     host::RecordOptions ro;
     ro.profile = profile != nullptr;
     host::CommandRecorder rec = ctx->record(ro);
-    ops::record_hyena_filter(*ctx, rec, f.tables, f.fwd, w_mod, L, sc, in.kf);
-    if (f.rev) ops::record_hyena_filter(*ctx, rec, f.tables, *f.rev, w_mod, L, sc, *in.kr);
+    constexpr auto tm = ops::FilterLayout::TokenMajor;
+    ops::record_hyena_filter(*ctx, rec, f.tables, f.fwd, w_mod, L, sc, in.kf, tm);
+    if (f.rev) ops::record_hyena_filter(*ctx, rec, f.tables, *f.rev, w_mod, L, sc, *in.kr, tm);
     use(rec, in);
     rec.submit_and_wait();  // before `area` is reused (next filter, or the layer itself)
     if (profile) {
@@ -206,12 +207,17 @@ struct GpuModel::Impl {
       kfr = in.kf;
       if (in.kr) krr = *in.kr;
     });
-    FloatTensor kf({H, L}), kr;
-    ctx->download(kfr, kf.data.data(), kf.data.size() * 4);
-    if (f.rev) {
-      kr = FloatTensor({H, L});
-      ctx->download(krr, kr.data.data(), kr.data.size() * 4);
-    }
+    // (L, H) on the device -> (H, L), the reference's layout.
+    auto channel_major = [&](const host::BufferRange& r) {
+      std::vector<float> tm(static_cast<std::size_t>(H) * L);
+      ctx->download(r, tm.data(), tm.size() * 4);
+      FloatTensor t({H, L});
+      for (u64 j = 0; j < L; ++j)
+        for (u64 c = 0; c < u64(H); ++c) t.data[c * L + j] = tm[j * H + c];
+      return t;
+    };
+    FloatTensor kf = channel_major(kfr), kr;
+    if (f.rev) kr = channel_major(krr);
     return {std::move(kf), std::move(kr)};
   }
 

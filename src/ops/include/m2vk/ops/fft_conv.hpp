@@ -112,15 +112,24 @@ struct FilterSpectrum {
   std::uint64_t bytes() const { return buffer.size(); }
 };
 
-// The filters of one Hyena filter at length L: kf, kr (C, filt_stride) channel-major; the first
-// L values of each row are used (filters of a shorter length are prefixes of longer ones, so a
-// table computed for Lmax serves every L).
+// The filters of one Hyena filter at length L: kf, kr with element (c, t) at c * stride +
+// t * tap_stride: channel-major (C, stride) rows by default, or token-major (L, C) planes
+// (stride 1, tap_stride C, as record_hyena_filter writes them); the first L taps of each
+// channel are used (filters of a shorter length are prefixes of longer ones, so a table
+// computed for Lmax serves every L).
 struct FilterInput {
   host::BufferRange kf;
   std::optional<host::BufferRange> kr;  // absent: causal (unidirectional)
   std::uint32_t channels = 0;
   std::uint32_t len = 0;
-  std::uint32_t stride = 0;  // floats between channel rows; 0 = len
+  std::uint32_t stride = 0;      // floats between channels; 0 = len (channel-major rows)
+  std::uint32_t tap_stride = 1;  // floats between consecutive taps of a channel
+
+  // Token-major planes (L, C) of C channels at length L.
+  static FilterInput token_major(const host::BufferRange& kf, std::optional<host::BufferRange> kr, std::uint32_t channels,
+                                 std::uint32_t len) {
+    return {kf, kr, channels, len, 1, channels};
+  }
 };
 
 struct FftConvArgs {

@@ -4,7 +4,8 @@
 //   a1 = sin(w_mod freq (Z W0^T + b0)),  a2 = sin(w_mod freq (a1 W2^T + b2)),
 //   a3 = sin(w_mod freq (a2 W4^T + b4)), k[c, j] = (a3 W6^T)[j, c] exp(-t[j] |deltas[c]|)
 //
-// written channel-major (H, L), the layout the FFT op's FilterInput reads. fp32 throughout
+// written channel-major (H, L) or token-major (L, H) (FilterLayout; the FFT op's FilterInput
+// reads either: token-major is faster to write, the GEMM's rows being contiguous). fp32 throughout
 // (the architecture doc measured fp32 evaluation within 1.8e-6 of fp64, relative to max |k|);
 // the Sin layers use a fully accurate sin (shaders/hyena_filter.comp). Four GEMMs and four
 // element-wise passes; at L = 32768 with the 80M shapes that is ~8.6 GFLOP per MLP, which the
@@ -38,10 +39,16 @@ struct HyenaFilterMlp {
 // Scratch bytes record_hyena_filter needs for length L (two (L, order) activations).
 std::uint64_t hyena_filter_scratch_bytes(std::uint32_t length, std::uint32_t order);
 
-// Records k (channels, length) into `out` (channels * length floats). Throws OpError when
-// length exceeds lmax, a buffer is too small, or the shapes disagree (naming the argument).
+enum class FilterLayout {
+  ChannelMajor,  // k[c * length + j]
+  TokenMajor,    // k[j * channels + c]
+};
+
+// Records k (channels x length floats) into `out` in `layout`. Throws OpError when length
+// exceeds lmax, a buffer is too small, or the shapes disagree (naming the argument).
 void record_hyena_filter(host::Context& ctx, host::CommandRecorder& rec, const HyenaFilterTables& tables,
                          const HyenaFilterMlp& mlp, float w_mod, std::uint32_t length,
-                         const host::BufferRange& scratch, const host::BufferRange& out);
+                         const host::BufferRange& scratch, const host::BufferRange& out,
+                         FilterLayout layout = FilterLayout::ChannelMajor);
 
 }  // namespace m2vk::ops
