@@ -22,8 +22,9 @@
 // Z[k] and conj Z[M-k]: Z'[k] = alpha[k] Z[k] + beta[k] conj Z[M-k], with S = K^[k] / N,
 // T = conj K^[M-k] / N (K^[M] the Nyquist bin at k = 0), w = exp(-2 pi i k / N):
 //   alpha = S + T + (S - T) Im w,   beta = i Re w (S - T).
-// Kernel mode stores (alpha, beta) as one vec4 per bin, natural order k (so the layout does not
-// depend on which invocation holds which bin); conv mode reads it. The inverse FFT retraces the
+// Kernel mode stores (S + T, S - T) for k <= M/2 only, one vec4 per entry in natural order (so
+// the layout does not depend on which invocation holds which bin; fft_r2c.glsl, fold_coeffs:
+// bins k > M/2 follow from entry M - k); conv mode derives alpha and beta from it. The inverse FFT retraces the
 // forward steps backwards (DIT across lanes, conjugate twiddles) and lands in natural order on
 // the invocation that loaded the same points, which still holds pre-gated x for the D term.
 #define FFT_SPEC_VEC4 1
@@ -62,7 +63,7 @@ void main() {
   uint row = pc.row_base + gl_WorkGroupID.x;
 #ifndef FFT_SPECTRUM_MODE
   // Whole batches in this dispatch: run the B rows of one channel back to back, so that channel's
-  // spectrum (16 bytes per bin) is still in the CPU's cache for the next batch row.
+  // spectrum (M/2 + 1 vec4s) is still in the CPU's cache for the next batch row.
   if (pc.row_base % pc.channels == 0u && pc.rows % pc.channels == 0u) {
     uint nb = pc.rows / pc.channels;
     row = pc.row_base + (gl_WorkGroupID.x % nb) * pc.channels + gl_WorkGroupID.x / nb;
@@ -138,18 +139,15 @@ void main() {
   }
 
   // spectrum product (kernel mode: the spectrum itself), bins in register order
-  uint spec = pc.spec_off + g_chan * M;
+  uint spec = pc.spec_off + g_chan * (M / 2u + 1u);
   [[unroll]] for (uint j = 0u; j < J; ++j) {
     [[unroll]] for (uint q = 0u; q < R; ++q) {
       uint k = job_k1(g, j) + A * (q + R * sl);
       vec2 zk = z[j * R + q];
 #ifdef FFT_SPECTRUM_MODE
-      vec2 wk = twiddle(-1.0, k, pc.n);
-      vec4 v = r2c_pair(zk, zp[j * R + q], wk) / float(pc.n);
-      vec2 s = v.xy, t = cconj(v.zw), dst = s - t;
-      spec_data[spec + k] = vec4(s + t + dst * wk.y, cmul_i(dst * wk.x));
+      if (2u * k <= M) spec_data[spec + k] = fold_entry_value(zk, zp[j * R + q], k, pc.n);
 #else
-      vec4 ab = spec_data[spec + k];
+      vec4 ab = fold_coeffs(spec_data[spec + fold_entry(k, M)], k, M, pc.n);
       z[j * R + q] = cmul(ab.xy, zk) + cmul(ab.zw, cconj(zp[j * R + q]));
 #endif
     }

@@ -112,17 +112,14 @@ void lane_dit(inout vec2 v[R], uint l, float sgn) {
 }
 
 // Bin k from Z[k] and Z[M-k]: conv mode Z'[k] = alpha Z[k] + beta conj Z[M-k]; kernel mode
-// stores (alpha, beta) and returns Z[k].
+// stores the compact entry (fft_r2c.glsl) for k <= M/2 and returns Z[k].
 vec2 fold_bin(vec2 zk, vec2 zmk, uint k) {
-  uint spec = pc.spec_off + g_chan * M + k;
+  uint spec = pc.spec_off + g_chan * (M / 2u + 1u);
 #ifdef FFT_SPECTRUM_MODE
-  vec2 wk = twiddle(-1.0, k, pc.n);
-  vec4 v = r2c_pair(zk, zmk, wk) / float(pc.n);
-  vec2 s = v.xy, t = cconj(v.zw), dst = s - t;
-  spec_data[spec] = vec4(s + t + dst * wk.y, cmul_i(dst * wk.x));
+  if (2u * k <= M) spec_data[spec + k] = fold_entry_value(zk, zmk, k, pc.n);
   return zk;
 #else
-  vec4 ab = spec_at(spec);
+  vec4 ab = fold_coeffs(spec_at(spec + fold_entry(k, M)), k, M, pc.n);
   return cmul(ab.xy, zk) + cmul(ab.zw, cconj(zmk));
 #endif
 }

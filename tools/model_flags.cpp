@@ -31,7 +31,7 @@ void declare_load_flags(ArgParser& p) {
       .option("--spectrum-budget",
               "GPU: MB of device memory for cached filter spectra (default: from the memory the device has, "
               "shown by `m2vk devices`: half of the available host memory on a CPU device, a GPU's heap less the "
-              "weights and a quarter; the 80M-32k model needs 4800 to cache all at 32k tokens, 9700 on lavapipe; "
+              "weights and a quarter; the 80M-32k model needs 4800 to cache all at 32k tokens; "
               "less rebuilds them every pass)")
       .option("--precision",
               "GPU GEMMs: fp32 (default) or fp16 (fp16 inputs, fp32 accumulation on cooperative matrices where the "

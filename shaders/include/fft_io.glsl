@@ -30,7 +30,7 @@ float a_at(uint i) { return a_data[i]; }
 float g_at(uint i) { return g_data[i]; }
 #endif
 layout(std430, binding = 3) buffer OutBuf { float out_data[]; };
-#if defined(FFT_SPEC_VEC4)  // register kernel: (alpha, beta) per bin, see fft_conv_reg.comp
+#if defined(FFT_SPEC_VEC4)  // register kernel: M/2 + 1 vec4 entries per channel, see fft_r2c.glsl
 #ifdef FFT_SPECTRUM_MODE
 layout(std430, binding = 4) writeonly buffer SpecBuf { vec4 spec_data[]; };
 #elif defined(FFT_TEXEL_IN)

@@ -120,7 +120,7 @@ struct ModelLoadOptions {
   Device device;                 // default "auto"
   bool use_cache = true;         // loader: keep a safetensors cache of .bin/.pt checkpoints
   // GPU: device bytes for cached Hyena filter spectra (all 24 of the 80M model at 32k tokens take
-  // 4.8 GB; 9.7 GB through lavapipe's register FFT kernels, 16 bytes per bin). Unset: from the memory the device really has (m2vk/gpu/spectrum_budget.hpp: half of
+  // 4.8 GB). Unset: from the memory the device really has (m2vk/gpu/spectrum_budget.hpp: half of
   // the available host memory on a CPU device; a GPU's heap less the weights and a quarter). A
   // smaller budget trades memory for time: each layer's spectra are then rebuilt on the device
   // every forward pass.

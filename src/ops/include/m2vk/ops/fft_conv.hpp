@@ -80,8 +80,9 @@ struct FftPlan {
   bool single_pass() const { return m1 == 1; }
   std::uint32_t half() const { return n / 2; }
   // Bytes of one channel's filter spectrum (and of one row of four-step scratch): N/2 complex
-  // values, or N/2 (alpha, beta) pairs for the register kernel.
-  std::uint64_t spec_row_bytes() const { return std::uint64_t(half()) * (reg ? 16 : 8); }
+  // values, or for the register kernel N/4 + 1 (S + T, S - T) pairs (shaders/include/fft_r2c.glsl):
+  // either way about the N/2 + 1 complex bins a real filter's spectrum needs.
+  std::uint64_t spec_row_bytes() const { return reg ? (std::uint64_t(half()) / 2 + 1) * 16 : std::uint64_t(half()) * 8; }
 };
 
 // The plan for FFT size n on a device with these limits. Throws FftConvError when n is not a
@@ -100,7 +101,7 @@ std::uint32_t fft_max_size(const host::Limits& limits);
 // Filter spectra of C channels at FFT size N on the GPU: C * N/2 complex values (8 bytes each)
 // in the plan's layout (single pass: natural order k; four-step: [k1][k2] with k = k1 + m1*k2;
 // slot 0 packs the two real bins K[0] and K[N/2]), already scaled by 1/N; register kernel
-// (plan.reg): C * N/2 (alpha, beta) pairs, 16 bytes each (shaders/fft_conv_reg.comp). VkFFT spectra use
+// (plan.reg): C * (N/4 + 1) vec4 entries (shaders/include/fft_r2c.glsl, fold_coeffs). VkFFT spectra use
 // VkFFT's R2C layout, C * (N/2 + 1) complex values, unscaled.
 struct FilterSpectrum {
   FftBackend backend = FftBackend::Ours;
