@@ -8,8 +8,12 @@
 // writes the outputs to their Stockham positions: one buffer, no ping-pong copy, so the
 // largest transform is the whole shared memory. Real and imaginary parts are separate arrays
 // so consecutive lanes hit consecutive banks.
+// The per-invocation loops are unrolled so the butterfly outputs v[] are indexed by constants
+// and live in registers: indexed at run time, a GPU compiler puts the array in scratch memory
+// (RADV: 64-128 KiB of scratch per wave for FFT_SMEM = 4096, every access a memory access).
 #ifndef M2VK_FFT_SHARED_GLSL
 #define M2VK_FFT_SHARED_GLSL
+#extension GL_EXT_control_flow_attributes : require
 #include "fft_complex.glsl"
 
 shared float s_re[FFT_SMEM];
@@ -30,7 +34,7 @@ void fft_radix4_stage(uint n, uint ns, uint count, uint fstride, uint estride, f
   uint nb = count * q;
   uint qlog = uint(findLSB(q));  // q is a power of two: shifts, not integer divisions (slow on CPUs)
   vec2 v[FFT_PER_THREAD];
-  for (uint i = 0u; i < FFT_PER_THREAD / 4u; ++i) {
+  [[unroll]] for (uint i = 0u; i < FFT_PER_THREAD / 4u; ++i) {
     uint b = gl_LocalInvocationIndex + i * FFT_WG;
     if (b < nb) {
       uint f = b >> qlog, j = b & (q - 1u);
@@ -56,13 +60,13 @@ void fft_radix4_stage(uint n, uint ns, uint count, uint fstride, uint estride, f
     }
   }
   barrier();
-  for (uint i = 0u; i < FFT_PER_THREAD / 4u; ++i) {
+  [[unroll]] for (uint i = 0u; i < FFT_PER_THREAD / 4u; ++i) {
     uint b = gl_LocalInvocationIndex + i * FFT_WG;
     if (b < nb) {
       uint f = b >> qlog, j = b & (q - 1u);
       uint k = j & (ns - 1u);
       uint o = f * fstride + ((j - k) * 4u + k) * estride;
-      for (uint r = 0u; r < 4u; ++r) s_store(o + r * ns * estride, v[4u * i + r]);
+      [[unroll]] for (uint r = 0u; r < 4u; ++r) s_store(o + r * ns * estride, v[4u * i + r]);
     }
   }
   barrier();
@@ -73,7 +77,7 @@ void fft_radix2_stage(uint n, uint ns, uint count, uint fstride, uint estride, f
   uint nb = count * q;
   uint qlog = uint(findLSB(q));
   vec2 v[FFT_PER_THREAD];
-  for (uint i = 0u; i < FFT_PER_THREAD / 2u; ++i) {
+  [[unroll]] for (uint i = 0u; i < FFT_PER_THREAD / 2u; ++i) {
     uint b = gl_LocalInvocationIndex + i * FFT_WG;
     if (b < nb) {
       uint f = b >> qlog, j = b & (q - 1u);
@@ -87,7 +91,7 @@ void fft_radix2_stage(uint n, uint ns, uint count, uint fstride, uint estride, f
     }
   }
   barrier();
-  for (uint i = 0u; i < FFT_PER_THREAD / 2u; ++i) {
+  [[unroll]] for (uint i = 0u; i < FFT_PER_THREAD / 2u; ++i) {
     uint b = gl_LocalInvocationIndex + i * FFT_WG;
     if (b < nb) {
       uint f = b >> qlog, j = b & (q - 1u);
