@@ -10,9 +10,10 @@
 // time (llvmpipe compiles a kernel at its first dispatch) for the first shape using a variant.
 //
 //   m2vk_bench_gemm [--len 512,2048] [--batch 1] [--reps 3] [--warmup 1] [--json out.json] [--device SPEC]
-//                   [--only SUBSTRING] [--peak-groups 1024]
+//                   [--only SUBSTRING] [--peak-groups 1024] [--kernel auto|texel|tiled]
 // --only: only the GEMMs whose name contains SUBSTRING; --peak-groups: workgroups of the FMA-peak
-// kernel (its run time scales with it).
+// kernel (its run time scales with it); --kernel: the fp32 kernel family (GemmOptions::kernel;
+// auto = the device's choice, gemm_kernel_for).
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -127,6 +128,7 @@ int main(int argc, char** argv) {
     std::uint32_t batch = 1;
     int reps = 3, warmup = 1;
     std::string json_path, device, only;
+    ops::GemmKernel kernel = ops::GemmKernel::Auto;
     for (int i = 1; i < argc; ++i) {
       std::string a = argv[i];
       auto next = [&]() -> std::string {
@@ -142,6 +144,13 @@ int main(int argc, char** argv) {
       else if (a == "--only") only = next();
       else if (a == "--thp") g_thp = true;
       else if (a == "--peak-groups") g_peak_groups = static_cast<std::uint32_t>(std::stoul(next()));
+      else if (a == "--kernel") {
+        const std::string k = next();
+        if (k == "auto") kernel = ops::GemmKernel::Auto;
+        else if (k == "texel") kernel = ops::GemmKernel::Texel;
+        else if (k == "tiled") kernel = ops::GemmKernel::Tiled;
+        else throw std::runtime_error("--kernel wants auto, texel or tiled, got " + k);
+      }
       else throw std::runtime_error("unknown argument " + a + " (see the header of bench/gemm/bench_gemm.cpp)");
     }
     host::ContextOptions opt;
@@ -150,8 +159,9 @@ int main(int argc, char** argv) {
     auto ctx = host::Context::create(opt);
     const auto& info = ctx->device_info();
     const double peak = fma_peak_gflops(*ctx, reps);
-    std::printf("device: %s (%s %s)\nmeasured FMA peak: %.1f GFLOP/s\n\n", info.name.c_str(), info.driver_name.c_str(),
-                info.driver_info.c_str(), peak);
+    const char* kernel_name = ops::gemm_kernel_for(info, kernel) == ops::GemmKernel::Tiled ? "tiled" : "texel";
+    std::printf("device: %s (%s %s)\nmeasured FMA peak: %.1f GFLOP/s\nfp32 kernels: %s\n\n", info.name.c_str(),
+                info.driver_name.c_str(), info.driver_info.c_str(), peak, kernel_name);
     std::printf("%-38s %7s %10s %10s %8s %8s %8s %8s %10s\n", "GEMM", "L", "ms", "GFLOP/s", "%peak", "%paired", "%cpu", "peak'",
                 "1st ms");
     nlohmann::json results = nlohmann::json::array();
@@ -176,6 +186,7 @@ int main(int argc, char** argv) {
         if (s.bias) lw.bias = b.range();
         ops::GemmOptions go;
         go.epilogue = s.epi;
+        go.kernel = kernel;
         const MatrixView yv = MatrixView::row_major(y, batch, L, ncols);
         if (r) go.residual = MatrixView::row_major(r, batch, L, ncols);
         std::vector<double> ms;
@@ -214,7 +225,7 @@ int main(int argc, char** argv) {
     }
     if (!json_path.empty()) {
       nlohmann::json doc = {{"device", info.name}, {"driver", info.driver_name + " " + info.driver_info},
-                            {"fma_peak_gflops", peak}, {"reps", reps}, {"warmup", warmup}, {"results", results}};
+                            {"fma_peak_gflops", peak}, {"kernel", kernel_name}, {"reps", reps}, {"warmup", warmup}, {"results", results}};
       std::ofstream(json_path) << doc.dump(2) << "\n";
     }
     return 0;

@@ -1,10 +1,20 @@
 # FFT long convolution (src/ops/fft_conv*.cpp). FFT_SMEM = complex values in shared memory
 # (8 bytes each): s4096 needs 32 KiB (lavapipe, NVIDIA, AMD), s2048 16 KiB (Vulkan's minimum).
-# Workgroups of 64 invocations: on lavapipe every barrier suspends and resumes each 8-wide
-# slice of the workgroup, so fewer, busier invocations are cheaper; short rows are batched
-# (single pass: FFT_SMEM / M rows per workgroup) for the same reason.
+# Workgroups of 256 invocations: each holds FFT_SMEM / 256 butterfly outputs per stage in
+# registers (16 complex at s4096: ~50 VGPRs on RADV; with 64 invocations the 64 complex per
+# invocation went to scratch memory, or spill on gfx1100 once unrolled) and the shared memory
+# spreads over 4 waves of 64, so GCN keeps 2 workgroups per SIMD. On lavapipe, 256 measured
+# the same as 64 (bench/fft at subgroups 4 and 16, L 2048 and 16384: the ratio to VkFFT moved
+# by less than the run-to-run noise). Short rows are batched (single pass: FFT_SMEM / M rows
+# per workgroup): on CPU devices the cost of a workgroup is mostly fixed.
+# s2048 (devices with Vulkan's minimum 16 KiB of shared memory) takes 128, Vulkan's minimum
+# workgroup; make_fft_plan checks both limits.
 foreach(smem 2048 4096)
-  set(d FFT_SMEM=${smem} FFT_WG=64)
+  if(smem EQUAL 4096)
+    set(d FFT_SMEM=${smem} FFT_WG=256)
+  else()
+    set(d FFT_SMEM=${smem} FFT_WG=128)
+  endif()
   m2vk_shader(NAME fft_conv_single_s${smem} SOURCE fft_conv_single.comp DEFINES ${d})
   m2vk_shader(NAME fft_spectrum_single_s${smem} SOURCE fft_conv_single.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
   m2vk_shader(NAME fft_cols_fwd_s${smem} SOURCE fft_conv_cols_fwd.comp DEFINES ${d})

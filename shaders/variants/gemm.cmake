@@ -27,6 +27,15 @@ foreach(a 1 2)
   m2vk_shader(NAME gemm_glu2_a${a}_w1 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=0 GLU=2)
   m2vk_shader(NAME gemm_glu2_a${a}_w1_c4 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=0 GLU=2 C4=1)
 endforeach()
+# Shared-memory tiles for GPUs (gemm_tiled.comp: 64 x 64 workgroup tiles, 4 x 4 outputs per
+# invocation, storage-buffer loads): what gemm_kernel_for() picks on every device but a CPU.
+# A_LOAD as above (0 also reads W as scalars, 1 and 2 as vec4); EPI and GLU as above.
+foreach(a 0 1 2)
+  foreach(e 0 1 2 3)
+    m2vk_shader(NAME gemm_tiled_a${a}_e${e} SOURCE gemm_tiled.comp DEFINES A_LOAD=${a} EPI=${e})
+  endforeach()
+  m2vk_shader(NAME gemm_tiled_glu_a${a} SOURCE gemm_tiled.comp DEFINES A_LOAD=${a} GLU=1)
+endforeach()
 # Cooperative-matrix GEMM (fp16 inputs, fp32 accumulation). Compiled at build time so the
 # kernel stays valid SPIR-V; run only where resolve_precision() allows (gemm_precision.hpp).
 foreach(e 0 1 2 3)

@@ -9,8 +9,13 @@ namespace m2vk::ops {
 
 namespace {
 
-// Shared-memory variants compiled in shaders/variants/fft_conv.cmake (complex values; 8 bytes each).
-constexpr std::uint32_t kSmemVariants[] = {4096, 2048};
+// Shared-memory variants compiled in shaders/variants/fft_conv.cmake (complex values; 8 bytes
+// each) and their workgroup sizes (FFT_WG; s2048, the variant for devices at Vulkan's minimum
+// shared memory, also fits its minimum of 128 invocations).
+struct SmemVariant {
+  std::uint32_t smem, workgroup;
+};
+constexpr SmemVariant kSmemVariants[] = {{4096, 256}, {2048, 128}};
 // Register-kernel sizes M = N/2 compiled (fft_conv_reg_m*, fft_spectrum_reg_m*).
 constexpr std::uint32_t kRegMinM = 256, kRegMaxM = 8192;
 // Wide register kernel (fft_conv_regw_m*): M = 8 R^2 with R = 16 (tests only) and 64, workgroups
@@ -18,11 +23,13 @@ constexpr std::uint32_t kRegMinM = 256, kRegMaxM = 8192;
 constexpr std::uint32_t kRegWideM = 32768, kRegWideTestM = 2048;
 
 std::uint32_t pick_smem(const host::Limits& limits) {
-  for (std::uint32_t s : kSmemVariants)
-    if (std::uint64_t(s) * 8 <= limits.max_shared_memory) return s;
+  for (const SmemVariant& v : kSmemVariants)
+    if (std::uint64_t(v.smem) * 8 <= limits.max_shared_memory && v.workgroup <= limits.max_workgroup_invocations)
+      return v.smem;
   throw FftConvError("FFT convolution: device shared memory " + std::to_string(limits.max_shared_memory) +
-                     " bytes is below the smallest kernel variant (" + std::to_string(kSmemVariants[1] * 8) +
-                     " bytes)");
+                     " bytes or workgroups of " + std::to_string(limits.max_workgroup_invocations) +
+                     " invocations are below the smallest kernel variant (" + std::to_string(kSmemVariants[1].smem * 8) +
+                     " bytes, " + std::to_string(kSmemVariants[1].workgroup) + " invocations)");
 }
 
 // Workgroup size R * 8 of the register kernel for M = A * R * 8, as compiled: (R, A) = (4, 8),

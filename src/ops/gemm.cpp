@@ -18,6 +18,10 @@ constexpr std::uint32_t kTileM = 128, kTileN = 64;
 constexpr std::uint32_t kGluTileM = 64, kGluTileN = 64;
 constexpr std::uint32_t kGlu2TileM = 128, kGlu2TileN = 32;  // paired-lane GLU (GLU=2)
 constexpr std::uint32_t kCoopTile = 64;
+// shaders/gemm_tiled.comp: 64 x 64 tiles, 16 x 16 invocations, shared memory for two sets of
+// A and W tiles (GLU) of 16 k x (64 + 4) floats.
+constexpr std::uint32_t kTiledTile = 64, kTiledLocal = 16;
+constexpr std::uint32_t kTiledSharedBytes = 2 * 2 * 16 * (64 + 4) * 4;
 
 std::string where(const char* arg) { return std::string("record_linear: ") + arg; }
 
@@ -71,18 +75,33 @@ std::uint32_t epi_code(Epilogue e) {
   }
 }
 
+// The tiled kernel's variant (shaders/variants/gemm.cmake, gemm_tiled_*) for this piece: vec4
+// loads along k (token-major x) or along m (channel-major x) when x and W are 16-byte aligned
+// and K % 4 == 0 (storage buffers: no texel formats, no maxTexelBufferElements), else scalar.
+std::string tiled_variant(const pc::GemmPC& pc, const detail::BoundFloats& xa, const detail::BoundFloats& wb,
+                          std::uint32_t nrows, bool glu, Epilogue epi) {
+  const bool v4 = pc.K % 4 == 0 && wb.vec4_ok && wb.offset % 4 == 0 && xa.vec4_ok && xa.offset % 4 == 0 &&
+                  pc.a_sb % 4 == 0;
+  int aload = 0;
+  if (v4 && pc.a_sc == 1 && pc.a_sr % 4 == 0) aload = 1;
+  else if (v4 && pc.a_sr == 1 && pc.a_sc % 4 == 0 && nrows % 4 == 0) aload = 2;
+  const std::string a = "_a" + std::to_string(aload);
+  return glu ? "gemm_tiled_glu" + a : "gemm_tiled" + a + "_e" + std::to_string(epi_code(epi));
+}
+
 void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& x, const LinearWeights& w,
                   const MatrixView& out, const GemmOptions& o, std::uint32_t b0, std::uint32_t nbatch,
-                  std::uint32_t r0, std::uint32_t nrows, bool glu) {
+                  std::uint32_t r0, std::uint32_t nrows, bool glu, GemmKernel kernel) {
   const std::uint32_t p = w.in / w.nblocks, q = w.out / w.nblocks;
   const auto xa = detail::bind_view(ctx, x, b0, nbatch, r0, nrows, where("x"));
   const auto ca = detail::bind_view(ctx, out, b0, nbatch, r0, nrows, where("out"));
   const std::uint64_t wfloats = std::uint64_t(w.out) * p;
   const bool coop = o.precision == Precision::FP16CoopMat;
+  const bool tiled = !coop && kernel == GemmKernel::Tiled;
   if (coop && w.weight.size > ctx.limits().max_storage_range) {
     throw OpError(where("weight") + ": " + std::to_string(w.weight.size) + " bytes exceed maxStorageBufferRange");
   }
-  if (!coop && wfloats > ctx.limits().max_texel_elements) {
+  if (!coop && !tiled && wfloats > ctx.limits().max_texel_elements) {
     throw OpError(where("weight") + ": " + std::to_string(wfloats) + " floats exceed the device's maxTexelBufferElements of " +
                   std::to_string(ctx.limits().max_texel_elements));
   }
@@ -119,6 +138,9 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
   if (coop) {
     variant = "gemm_coopmat_e" + std::to_string(epi_code(o.epilogue));
     tile_m = tile_n = kCoopTile;
+  } else if (tiled) {
+    variant = tiled_variant(pc, xa, wb, nrows, glu, o.epilogue);
+    tile_m = tile_n = kTiledTile;
   } else {
     // Load modes of gemm.comp (its header comment): vec4 texels of W when rows are 4-float
     // aligned; vec4 texels of x along k (token-major x) or along m (channel-major x) when aligned
@@ -172,8 +194,8 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
 
   const host::Pipeline& pipe = ctx.pipeline(variant);
   const host::BufferRange bias = w.bias ? *w.bias : w.weight;  // unused binding when no bias
-  const host::Binding ab = coop ? host::read(xa.range) : host::texels(xa.range, a_fmt);
-  const host::Binding wbind = coop ? host::read(wb.range) : host::texels(wb.range, w_fmt);
+  const host::Binding ab = coop || tiled ? host::read(xa.range) : host::texels(xa.range, a_fmt);
+  const host::Binding wbind = coop || tiled ? host::read(wb.range) : host::texels(wb.range, w_fmt);
   if (ra) {
     rec.dispatch(pipe, {ab, wbind, host::read(bias), host::write(ca.range), host::read(ra->range)}, pc, groups, variant);
   } else {
@@ -185,18 +207,44 @@ void record_checked(host::Context& ctx, host::CommandRecorder& rec, const Matrix
                     const MatrixView& out, const GemmOptions& o, bool glu) {
   std::vector<const MatrixView*> views{&x, &out};
   if (o.residual) views.push_back(&*o.residual);
-  // The fp32 kernel reads x through a texel view: R32 in the worst case, so one view spans at
+  const GemmKernel kernel = gemm_kernel_for(ctx.device_info(), o.kernel);
+  if (kernel == GemmKernel::Tiled && o.precision == Precision::FP32) {
+    if (auto missing = tiled_gemm_missing(ctx.device_info())) {
+      throw OpError(where("kernel") + ": the tiled GEMM cannot run on '" + ctx.device_info().name + "' (" + *missing + ")");
+    }
+  }
+  // The texel kernel reads x through a texel view: R32 in the worst case, so one view spans at
   // most maxTexelBufferElements floats.
-  const std::uint64_t max_floats = o.precision == Precision::FP32 ? ctx.limits().max_texel_elements : 0;
+  const std::uint64_t max_floats =
+      o.precision == Precision::FP32 && kernel == GemmKernel::Texel ? ctx.limits().max_texel_elements : 0;
   detail::for_each_piece(
       ctx, views, x.batch, x.rows, "record_linear",
       [&](std::uint32_t b0, std::uint32_t nb, std::uint32_t r0, std::uint32_t nr) {
-        record_piece(ctx, rec, x, w, out, o, b0, nb, r0, nr, glu);
+        record_piece(ctx, rec, x, w, out, o, b0, nb, r0, nr, glu, kernel);
       },
       0, max_floats);
 }
 
 }  // namespace
+
+std::optional<std::string> tiled_gemm_missing(const host::DeviceInfo& info) {
+  if (info.max_workgroup_invocations < kTiledLocal * kTiledLocal || info.max_workgroup_size[0] < kTiledLocal ||
+      info.max_workgroup_size[1] < kTiledLocal) {
+    return "needs workgroups of " + std::to_string(kTiledLocal) + " x " + std::to_string(kTiledLocal) +
+           " invocations, the device allows " + std::to_string(info.max_workgroup_invocations);
+  }
+  if (info.max_shared_memory < kTiledSharedBytes) {
+    return "needs " + std::to_string(kTiledSharedBytes) + " bytes of shared memory, the device has " +
+           std::to_string(info.max_shared_memory);
+  }
+  return std::nullopt;
+}
+
+GemmKernel gemm_kernel_for(const host::DeviceInfo& info, GemmKernel requested) {
+  if (requested != GemmKernel::Auto) return requested;
+  if (info.type == host::DeviceType::Cpu) return GemmKernel::Texel;
+  return tiled_gemm_missing(info) ? GemmKernel::Texel : GemmKernel::Tiled;
+}
 
 bool glu_fusable(const LinearWeights& w) {
   return w.nblocks == 1 || (w.nblocks % 2 == 0 && w.out % w.nblocks == 0);

@@ -326,6 +326,30 @@ TEST(FftPlan, RegisterKernelWhereItApplies) {
   EXPECT_FALSE(ops::make_fft_plan(65536, lim).reg);
 }
 
+// The shared-memory variant: s4096 (32 KiB, workgroups of 256) where the device has both, else
+// s2048 (16 KiB, 128 invocations: Vulkan's minimums), else a named error.
+TEST(FftPlan, SharedMemoryVariantFitsTheDeviceLimits) {
+  host::Limits lim;
+  lim.max_storage_range = 128u << 20;
+  lim.storage_offset_alignment = 16;
+  lim.max_shared_memory = 32768;
+  lim.max_workgroup_invocations = 256;
+  lim.subgroup_size = 32;
+  EXPECT_EQ(ops::make_fft_plan(8192, lim).smem, 4096u);
+  lim.max_workgroup_invocations = 128;
+  EXPECT_EQ(ops::make_fft_plan(8192, lim).smem, 2048u);
+  lim.max_workgroup_invocations = 1024;
+  lim.max_shared_memory = 16384;
+  EXPECT_EQ(ops::make_fft_plan(8192, lim).smem, 2048u);
+  lim.max_workgroup_invocations = 64;
+  try {
+    ops::make_fft_plan(8192, lim);
+    ADD_FAILURE() << "no error for workgroups of 64 invocations";
+  } catch (const ops::FftConvError& e) {
+    EXPECT_NE(std::string(e.what()).find("64 invocations"), std::string::npos) << e.what();
+  }
+}
+
 // Every compiled (R, A) variant, N/2 = 256 .. 8192 (two-phase exchanges at 8192), odd and even L, L = N/2, both filter
 // directions, batch > 1 and the fused epilogue; compared with the reference and, for the larger
 // sizes, with the shared-memory kernel.

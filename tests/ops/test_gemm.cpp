@@ -5,6 +5,11 @@
 // `variant` also check that the op chose that kernel (vec4 or scalar texels, vec4 stores), so
 // each load/store path of shaders/gemm.comp is known to be covered.
 //
+// Every case runs twice (parameter auto / tiled): with the device's own choice (on lavapipe the
+// texel kernels of gemm.comp) and with GemmOptions::kernel = Tiled forcing the GPU kernels of
+// gemm_tiled.comp, whose expected variant follows from the texel one (tiled_name): same load
+// mode of x, same epilogue or GLU. gemm_kernel_for() itself is checked on made-up devices.
+//
 // Tolerance (fp32): max |gpu - ref| <= 1e-5 * max(1, max |ref|) per output tensor; outputs are
 // pre-filled with NaN so an element the kernel forgot to write fails the comparison.
 #include <gtest/gtest.h>
@@ -13,6 +18,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "layer_test_util.hpp"
@@ -20,6 +26,13 @@
 #include "m2vk/ops/op_error.hpp"
 #include "m2vk/ops/pooling.hpp"
 #include "vk_test.hpp"
+
+namespace m2vk::ops {
+// Names the test parameter in ctest's test names ("... GetParam() = tiled").
+void PrintTo(GemmKernel k, std::ostream* os) {
+  *os << (k == GemmKernel::Tiled ? "tiled" : k == GemmKernel::Texel ? "texel" : "auto");
+}
+}  // namespace m2vk::ops
 
 namespace m2vk::test {
 namespace {
@@ -53,8 +66,20 @@ struct Case {
   std::string variant = {};  // when set: the kernel the op must pick (shaders/variants/gemm.cmake)
 };
 
-class GemmTest : public VkTest {
+// The tiled kernel that runs a case whose texel kernel is `texel` ("gemm_a1_w1_e3_c4_s" ->
+// "gemm_tiled_a1_e3", "gemm_glu2_a2_w1_c4" -> "gemm_tiled_glu_a2").
+std::string tiled_name(const std::string& texel) {
+  const std::size_t a = texel.find("_a");
+  if (texel.empty() || a == std::string::npos) return texel;
+  const std::string load = texel.substr(a, 3);
+  if (texel.rfind("gemm_glu", 0) == 0) return "gemm_tiled_glu" + load;
+  const std::size_t e = texel.find("_e");
+  return "gemm_tiled" + load + texel.substr(e, 3);
+}
+
+class GemmTest : public VkTest, public ::testing::WithParamInterface<ops::GemmKernel> {
  public:
+  bool tiled() const { return GetParam() == ops::GemmKernel::Tiled; }
   // The context run() uses: the shared one, or `alt_` (a context with test hooks).
   host::Context* alt_ = nullptr;
   host::Context& dev() { return alt_ ? *alt_ : ctx(); }
@@ -112,6 +137,7 @@ class GemmTest : public VkTest {
     if (c.bias) w.bias = bb.range();
     ops::GemmOptions opt;
     opt.epilogue = c.epi;
+    opt.kernel = GetParam();
     std::vector<float> rh;
     host::Buffer rb, scratch;
     if (c.epi == Epilogue::AddResidual) {
@@ -128,7 +154,7 @@ class GemmTest : public VkTest {
     rec.submit_and_wait();
     if (rec.profiling()) {
       ASSERT_FALSE(rec.timings().empty());
-      EXPECT_EQ(rec.timings()[0].name, c.variant);
+      EXPECT_EQ(rec.timings()[0].name, tiled() ? tiled_name(c.variant) : c.variant);
     }
 
     std::vector<double> want = ref_linear(xh, x, wh, c.bias ? &bh : nullptr, c.in, c.out, c.nb);
@@ -147,49 +173,49 @@ class GemmTest : public VkTest {
   }
 };
 
-TEST_F(GemmTest, DenseOddSizesScalarLoads) {
+TEST_P(GemmTest, DenseOddSizesScalarLoads) {
   // K = 29: neither activations nor weights can use vec4 loads; 131 rows = two 64-row tiles + 3.
   run({.batch = 2, .rows = 131, .in = 29, .out = 67, .variant = "gemm_a0_w0_e0"});
 }
 
-TEST_F(GemmTest, DenseVec4AlongKRemainderTiles) {
+TEST_P(GemmTest, DenseVec4AlongKRemainderTiles) {
   // N = 70: not whole vec4s of output, so scalar stores.
   run({.batch = 1, .rows = 130, .in = 64, .out = 70, .variant = "gemm_a1_w1_e0" + s()});
 }
 
-TEST_F(GemmTest, DenseVec4StoresRemainderTiles) {
+TEST_P(GemmTest, DenseVec4StoresRemainderTiles) {
   // 131 rows = one 128-row tile + 3; N = 76 = one 64-column tile + 12 (three vec4s).
   run({.batch = 2, .rows = 131, .in = 64, .out = 76, .variant = "gemm_a1_w1_e0_c4" + s()});
 }
 
-TEST_F(GemmTest, DenseNoBias) { run({.batch = 3, .rows = 5, .in = 12, .out = 3, .bias = false}); }
+TEST_P(GemmTest, DenseNoBias) { run({.batch = 3, .rows = 5, .in = 12, .out = 3, .bias = false}); }
 
-TEST_F(GemmTest, ChannelMajorInputVec4AlongM) {
+TEST_P(GemmTest, ChannelMajorInputVec4AlongM) {
   run({.batch = 2, .rows = 36, .in = 48, .out = 20, .x_layout = Layout::ChannelMajor, .variant = "gemm_a2_w1_e0_c4" + s()});
   run({.batch = 2, .rows = 132, .in = 48, .out = 18, .x_layout = Layout::ChannelMajor, .variant = "gemm_a2_w1_e0" + s()});
 }
 
-TEST_F(GemmTest, ChannelMajorInputOddRowsScalar) {
+TEST_P(GemmTest, ChannelMajorInputOddRowsScalar) {
   run({.batch = 2, .rows = 37, .in = 48, .out = 20, .x_layout = Layout::ChannelMajor, .variant = "gemm_a0_w1_e0"});
 }
 
-TEST_F(GemmTest, ChannelMajorOutput) {
+TEST_P(GemmTest, ChannelMajorOutput) {
   run({.batch = 2, .rows = 37, .in = 32, .out = 40, .out_layout = Layout::ChannelMajor, .variant = "gemm_a1_w1_e0" + s()});
 }
 
-TEST_F(GemmTest, UnalignedInputOffset) {
+TEST_P(GemmTest, UnalignedInputOffset) {
   // x starts 3 floats into its buffer: vec4 loads must be refused.
   run({.batch = 2, .rows = 9, .in = 16, .out = 8, .x_offset = 3, .variant = "gemm_a0_w1_e0"});
 }
 
-TEST_F(GemmTest, BlockDiagonal) {
+TEST_P(GemmTest, BlockDiagonal) {
   for (std::uint32_t nb : {1u, 2u, 4u}) {
     run({.batch = 2, .rows = 19, .in = 24 * nb, .out = 10 * nb, .nb = nb});
     run({.batch = 1, .rows = 7, .in = 5 * nb, .out = 3 * nb, .nb = nb});  // K = 5: scalar path
   }
 }
 
-TEST_F(GemmTest, BlockDiagonalChannelMajorInput) {
+TEST_P(GemmTest, BlockDiagonalChannelMajorInput) {
   run({.batch = 2, .rows = 20, .in = 32, .out = 24, .nb = 4, .x_layout = Layout::ChannelMajor});
 }
 
@@ -210,9 +236,10 @@ void fused_glu_cases(GemmTest& t, const std::string& glu) {
          .variant = "gemm_glu_a0_w0"});
 }
 
-TEST_F(GemmTest, FusedGlu) { fused_glu_cases(*this, shuffles() ? "gemm_glu2" : "gemm_glu"); }
+TEST_P(GemmTest, FusedGlu) { fused_glu_cases(*this, shuffles() ? "gemm_glu2" : "gemm_glu"); }
 
-TEST_F(GemmTest, FusedGluWithoutSubgroupShuffles) {
+TEST_P(GemmTest, FusedGluWithoutSubgroupShuffles) {
+  if (tiled()) GTEST_SKIP() << "the tiled kernel uses no subgroup operations";
   without_shuffles([&] { fused_glu_cases(*this, "gemm_glu"); });
 }
 
@@ -228,21 +255,22 @@ void shared_a_cases(GemmTest& t) {
   t.run({.batch = 1, .rows = 20, .in = 32, .out = 24, .epi = Epilogue::Gelu, .variant = "gemm_a1_w1_e1" + s});
 }
 
-TEST_F(GemmTest, SharedARows) { shared_a_cases(*this); }
+TEST_P(GemmTest, SharedARows) { shared_a_cases(*this); }
 
-TEST_F(GemmTest, SharedARowsFallbackWithoutSubgroupShuffles) {
+TEST_P(GemmTest, SharedARowsFallbackWithoutSubgroupShuffles) {
+  if (tiled()) GTEST_SKIP() << "the tiled kernel uses no subgroup operations";
   without_shuffles([&] {
     ASSERT_EQ(s(), "");
     shared_a_cases(*this);
   });
 }
 
-TEST_F(GemmTest, UnfusedGluThroughScratch) {
+TEST_P(GemmTest, UnfusedGluThroughScratch) {
   // nblocks 3: the GLU halves do not start on block boundaries.
   run({.batch = 2, .rows = 11, .in = 12, .out = 18, .nb = 3, .bias = false, .epi = Epilogue::Glu});
 }
 
-TEST_F(GemmTest, Epilogues) {
+TEST_P(GemmTest, Epilogues) {
   run({.batch = 2, .rows = 17, .in = 20, .out = 9, .epi = Epilogue::Gelu});
   run({.batch = 2, .rows = 17, .in = 20, .out = 9, .epi = Epilogue::Tanh});
   run({.batch = 2, .rows = 17, .in = 20, .out = 12, .nb = 4, .epi = Epilogue::AddResidual, .variant = "gemm_a0_w0_e3"});
@@ -253,20 +281,20 @@ TEST_F(GemmTest, Epilogues) {
 }
 
 // The 80M model's layer shapes at L = 16, B = 2.
-TEST_F(GemmTest, M2Bert80MInLinearChannelMajorOut) {
+TEST_P(GemmTest, M2Bert80MInLinearChannelMajorOut) {
   run({.batch = 2, .rows = 16, .in = 768, .out = 2304, .out_layout = Layout::ChannelMajor});
 }
-TEST_F(GemmTest, M2Bert80MGatedLayersGlu) {
+TEST_P(GemmTest, M2Bert80MGatedLayersGlu) {
   run({.batch = 2, .rows = 16, .in = 768, .out = 6144, .nb = 4, .bias = false, .epi = Epilogue::Glu});
 }
-TEST_F(GemmTest, M2Bert80MWoResidual) {
+TEST_P(GemmTest, M2Bert80MWoResidual) {
   run({.batch = 2, .rows = 16, .in = 3072, .out = 768, .nb = 4, .epi = Epilogue::AddResidual});
 }
-TEST_F(GemmTest, M2Bert80MOutLinearFromChannelMajor) {
+TEST_P(GemmTest, M2Bert80MOutLinearFromChannelMajor) {
   run({.batch = 2, .rows = 16, .in = 768, .out = 768, .x_layout = Layout::ChannelMajor});
 }
 
-TEST_F(GemmTest, PoolerOnClsRows) {
+TEST_P(GemmTest, PoolerOnClsRows) {
   // tanh(h[:, 0, :] W^T + b) through the cls_rows() view: no copy of token 0.
   const std::uint32_t B = 3, L = 5, H = 24;
   std::vector<float> hh = random_floats(B * L * H, 11), wh = random_floats(H * H, 12), bh = random_floats(H, 13);
@@ -274,35 +302,36 @@ TEST_F(GemmTest, PoolerOnClsRows) {
   const MatrixView cls = ops::cls_rows(MatrixView::row_major(hb, B, L, H));
   const MatrixView out = MatrixView::row_major(ob, B, 1, H);
   auto rec = ctx().record();
-  ops::record_linear(ctx(), rec, cls, {wb, bb.range(), H, H, 1}, out, {.epilogue = Epilogue::Tanh});
+  ops::record_linear(ctx(), rec, cls, {wb, bb.range(), H, H, 1}, out, {.epilogue = Epilogue::Tanh, .kernel = GetParam()});
   rec.submit_and_wait();
   std::vector<double> want = ref_linear(hh, cls, wh, &bh, H, H, 1);
   for (double& v : want) v = std::tanh(v);
   EXPECT_TRUE(all_close(download<float>(ob), want, kTolFp32, 0.0));
 }
 
-TEST_F(GemmTest, NonFiniteInputsPropagate) {
+TEST_P(GemmTest, NonFiniteInputsPropagate) {
   // A NaN in row 0 poisons exactly row 0's outputs; other rows stay finite and correct.
   std::vector<float> xh = random_floats(4 * 8, 21);
   xh[3] = std::numeric_limits<float>::quiet_NaN();
   host::Buffer xb = upload(xh), wb = upload(random_floats(8 * 8, 22)), ob = filled(4 * 8 * 4);
   auto rec = ctx().record();
   ops::record_linear(ctx(), rec, MatrixView::row_major(xb, 1, 4, 8), {wb, std::nullopt, 8, 8, 1},
-                     MatrixView::row_major(ob, 1, 4, 8));
+                     MatrixView::row_major(ob, 1, 4, 8), {.kernel = GetParam()});
   rec.submit_and_wait();
   const auto got = download<float>(ob);
   for (int n = 0; n < 8; ++n) EXPECT_TRUE(std::isnan(got[n])) << n;
   for (int i = 8; i < 32; ++i) EXPECT_TRUE(std::isfinite(got[i])) << i;
 }
 
-TEST_F(GemmTest, BadArgumentsThrowNamedErrors) {
+TEST_P(GemmTest, BadArgumentsThrowNamedErrors) {
   host::Buffer xb = filled(64 * 4), wb = filled(64 * 4), ob = filled(64 * 4);
   auto rec = ctx().record();
   const MatrixView x = MatrixView::row_major(xb, 1, 4, 8);
-  auto expect_error = [&](const ops::LinearWeights& w, const MatrixView& o, const ops::GemmOptions& opt,
+  auto expect_error = [&](const ops::LinearWeights& w, const MatrixView& o, ops::GemmOptions opt,
                           const std::string& needle) {
     try {
       const MatrixView xin = w.in == 8 ? x : MatrixView::row_major(xb, 1, 4, w.in);
+      opt.kernel = GetParam();
       ops::record_linear(ctx(), rec, xin, w, o, opt);
       ADD_FAILURE() << "no error for " << needle;
     } catch (const ops::OpError& e) {
@@ -327,6 +356,58 @@ TEST_F(GemmTest, BadArgumentsThrowNamedErrors) {
                "fp16-coopmat");
   host::Buffer small = filled(16 * 4);
   expect_error({small, std::nullopt, 8, 8, 1}, MatrixView::row_major(ob, 1, 4, 8), {}, "weight");
+}
+
+// Tiled-kernel edges the texel cases above do not reach: K over several 16-wide k tiles with a
+// partial last one (vec4 and scalar), rows and columns over several 64-wide tiles with
+// remainders, GLU over block boundaries, and the 80M wo shape with its residual.
+TEST_P(GemmTest, TiledKTilesAndRemainders) {
+  const std::string a1 = "gemm_a1_w1_e0" + s(), a2 = "gemm_a2_w1_e0" + s();
+  run({.batch = 2, .rows = 70, .in = 20, .out = 130, .variant = a1});  // K = 16 + 4
+  run({.batch = 1, .rows = 129, .in = 84, .out = 65, .variant = a1});  // K = 5 * 16 + 4
+  run({.batch = 2, .rows = 68, .in = 36, .out = 66, .x_layout = Layout::ChannelMajor, .variant = a2});
+  run({.batch = 1, .rows = 65, .in = 45, .out = 129, .variant = "gemm_a0_w0_e0"});  // K = 2 * 16 + 13
+  run({.batch = 1, .rows = 66, .in = 33, .out = 70, .x_layout = Layout::ChannelMajor, .variant = "gemm_a0_w0_e0"});
+  run({.batch = 2, .rows = 40, .in = 96, .out = 320, .nb = 4, .bias = false, .epi = Epilogue::Glu});
+  run({.batch = 1, .rows = 70, .in = 48, .out = 160, .nb = 2, .x_layout = Layout::ChannelMajor,
+       .out_layout = Layout::ChannelMajor, .epi = Epilogue::Glu});
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, GemmTest, ::testing::Values(ops::GemmKernel::Auto, ops::GemmKernel::Tiled),
+                         [](const ::testing::TestParamInfo<ops::GemmKernel>& i) {
+                           return i.param == ops::GemmKernel::Tiled ? std::string("tiled") : std::string("auto");
+                         });
+
+// gemm_kernel_for on made-up devices: the texel kernels on a CPU device, the tiled ones on a GPU
+// that has their limits, the texel ones on a GPU below them; a forced family wins.
+TEST(GemmKernelChoice, ByDeviceTypeAndLimits) {
+  host::DeviceInfo gpu;
+  gpu.type = host::DeviceType::DiscreteGpu;
+  gpu.max_workgroup_invocations = 1024;
+  gpu.max_workgroup_size[0] = gpu.max_workgroup_size[1] = gpu.max_workgroup_size[2] = 1024;
+  gpu.max_shared_memory = 49152;
+  EXPECT_EQ(ops::gemm_kernel_for(gpu), ops::GemmKernel::Tiled);
+  EXPECT_EQ(ops::gemm_kernel_for(gpu, ops::GemmKernel::Texel), ops::GemmKernel::Texel);
+  for (host::DeviceType t : {host::DeviceType::IntegratedGpu, host::DeviceType::VirtualGpu, host::DeviceType::Other}) {
+    host::DeviceInfo d = gpu;
+    d.type = t;
+    EXPECT_EQ(ops::gemm_kernel_for(d), ops::GemmKernel::Tiled) << host::device_type_name(t);
+  }
+  host::DeviceInfo cpu = gpu;
+  cpu.type = host::DeviceType::Cpu;
+  EXPECT_EQ(ops::gemm_kernel_for(cpu), ops::GemmKernel::Texel);
+  EXPECT_EQ(ops::gemm_kernel_for(cpu, ops::GemmKernel::Tiled), ops::GemmKernel::Tiled);
+
+  host::DeviceInfo small = gpu;
+  small.max_shared_memory = 16384;  // Vulkan's minimum: below the GLU kernel's 17,408 bytes
+  EXPECT_EQ(ops::gemm_kernel_for(small), ops::GemmKernel::Texel);
+  ASSERT_TRUE(ops::tiled_gemm_missing(small).has_value());
+  EXPECT_NE(ops::tiled_gemm_missing(small)->find("17408 bytes of shared memory"), std::string::npos);
+  host::DeviceInfo narrow = gpu;
+  narrow.max_workgroup_invocations = 128;  // Vulkan's minimum
+  EXPECT_EQ(ops::gemm_kernel_for(narrow), ops::GemmKernel::Texel);
+  EXPECT_NE(ops::tiled_gemm_missing(narrow)->find("16 x 16"), std::string::npos);
+  EXPECT_FALSE(ops::tiled_gemm_missing(gpu).has_value());
 }
 
 }  // namespace

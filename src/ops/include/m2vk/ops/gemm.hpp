@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "m2vk/host/host.hpp"
 #include "m2vk/ops/gemm_precision.hpp"
@@ -28,6 +29,13 @@
 namespace m2vk::ops {
 
 enum class Epilogue { None, Gelu, Tanh, AddResidual, Glu };
+
+// The fp32 kernel family (FP16CoopMat has its own kernel).
+enum class GemmKernel {
+  Auto,   // gemm_kernel_for(device)
+  Texel,  // shaders/gemm.comp: texel gathers, 16 x 8 outputs per invocation (fastest on lavapipe)
+  Tiled,  // shaders/gemm_tiled.comp: shared-memory tiles, 4 x 4 outputs per invocation (GPUs)
+};
 
 struct LinearWeights {
   host::BufferRange weight;              // (out, in) or (nblocks, out/nblocks, in/nblocks), fp32
@@ -42,7 +50,20 @@ struct GemmOptions {
   Precision precision = Precision::FP32;  // the precision to run (already resolved)
   // Glu when the fusion is impossible: (x.batch * x.rows * w.out) floats of scratch.
   std::optional<host::BufferRange> glu_scratch = std::nullopt;
+  // Auto: the device's choice (gemm_kernel_for). Texel / Tiled force a family (tests, benchmarks);
+  // Tiled on a device below its limits throws OpError.
+  GemmKernel kernel = GemmKernel::Auto;
 };
+
+// The fp32 family that Auto runs on this device, the one place that decides: Texel on CPU
+// devices (lavapipe: texel fetches are cheap gathers there, shared memory and barriers slow),
+// Tiled on GPUs when the device has the tiled kernel's limits (256 invocations per workgroup,
+// 16 x 16 local size, 17,408 bytes of shared memory), else Texel. A forced family is returned
+// as is.
+GemmKernel gemm_kernel_for(const host::DeviceInfo& info, GemmKernel requested = GemmKernel::Auto);
+
+// Whether the device meets the tiled kernel's limits (gemm_kernel_for); else the reason.
+std::optional<std::string> tiled_gemm_missing(const host::DeviceInfo& info);
 
 // Records out = epilogue(x * W^T + bias) into rec. x: (B, M, in), out: (B, M, out) or, for Glu,
 // (B, M, out/2). Throws OpError on inconsistent shapes, overlapping strides the kernel cannot
