@@ -13,6 +13,7 @@
 #include "m2vk/gpu/compare.hpp"
 #include "m2vk/gpu/gpu_model.hpp"
 #include "m2vk/host/host.hpp"
+#include "m2vk/ops/fft_conv.hpp"
 #include "m2vk/model.hpp"
 #include "m2vk/ref/forward.hpp"
 #include "../model/test_util.hpp"
@@ -186,6 +187,27 @@ TEST_F(GpuForward, ProfileStagesShowTheFirstPassBuildingSpectraAndTheSecondNot) 
   EXPECT_EQ(gm.load_stages()[1].stage, "weights upload");
   EXPECT_FALSE(gm.spectrum_budget_reason().empty());
   EXPECT_GT(gm.memory().spectrum_budget, gm.memory().spectra);
+  expect_validation_clean(gm);
+}
+
+// A spectrum is built for the longest length its FFT size serves, so a later, longer pass with the
+// same FFT size (batches padded to their longest row) builds none, and still matches the reference.
+TEST_F(GpuForward, SpectraBuiltOnceServeEveryLengthOfTheirFftSize) {
+  gpu::GpuModel gm(parts_->config, parts_->weights, options());
+  const Batch shorter = random_batch(cfg_, 2, 300, 21), longer = random_batch(cfg_, 1, 500, 22);
+  ASSERT_EQ(ops::fft_size_for(300), ops::fft_size_for(500));
+  gpu::GpuProfile p1, p2;
+  const ForwardResult r1 = gm.forward(shorter, nullptr, &p1);
+  const ForwardResult r2 = gm.forward(longer, nullptr, &p2);
+  auto filter_ops = [](const gpu::GpuProfile& p) {
+    return std::count_if(p.ops.begin(), p.ops.end(), [](const gpu::OpTime& o) { return o.op.rfind("filter: ", 0) == 0; });
+  };
+  EXPECT_GT(filter_ops(p1), 0);
+  EXPECT_EQ(filter_ops(p2), 0);
+  EXPECT_LE(scaled_error(r1.pooled.data, ref::forward(parts_->config, parts_->weights, shorter).pooled.data), 1e-4);
+  const ForwardResult want = ref::forward(parts_->config, parts_->weights, longer);
+  EXPECT_LE(scaled_error(r2.pooled.data, want.pooled.data), 1e-4);
+  EXPECT_LE(scaled_error(r2.last_hidden_state.data, want.last_hidden_state.data), 1e-4);
   expect_validation_clean(gm);
 }
 

@@ -180,14 +180,20 @@ struct GpuModel::Impl {
   // Spectra of layer i at length L, computing missing ones in one extra submit per filter: the
   // implicit filter runs on the device into `area` (the p buffer, idle between layers), then
   // the FFT op transforms it.
+  // Each spectrum is built from the filter at the longest length its FFT size N serves (N/2,
+  // within the filter table), so a cached one serves every later length up to N/2 (batches
+  // padded to their longest row, a server's varying batches). Taps beyond a pass's length L only
+  // reach outputs >= L, which are discarded (N >= 2L): the result is the reference's. Built the
+  // same way when spectra are not cached, so results do not depend on the spectrum budget.
   LayerSpectra spectra(std::size_t i, u32 L, const host::BufferRange& area) {
     const DeviceLayer& dl = dw->layers[i];
     const u32 N = ops::fft_size_for(L);
     LayerSpectra out;
     auto one = [&](const DeviceFilter& f, const std::string& key) -> std::shared_ptr<const ops::FilterSpectrum> {
       if (auto hit = fft->cache().find(key, N, fft->backend()); hit && hit->len >= L) return hit;
+      const u32 len = std::max(L, std::min(N / 2, f.tables.lmax));
       std::shared_ptr<const ops::FilterSpectrum> s;
-      with_filter(f, L, area, [&](host::CommandRecorder& rec, const ops::FilterInput& in) {
+      with_filter(f, len, area, [&](host::CommandRecorder& rec, const ops::FilterInput& in) {
         s = fft->spectrum(rec, key, in, N);
       });
       return s;
