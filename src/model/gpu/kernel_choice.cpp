@@ -61,6 +61,16 @@ bool matches(const Json& e, const ChoiceKey& key, u32 n, u32 rows) {
 
 }  // namespace
 
+std::string describe(const FftChoice& c) {
+  std::string s = "long convolution N=" + std::to_string(c.n) + ": " + backend_name(c.backend) + " (" + c.source;
+  if (c.ours_ms >= 0 && c.vkfft_ms >= 0) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, " on %u rows: ours %.3g ms, vkfft %.3g ms", c.rows, c.ours_ms, c.vkfft_ms);
+    s += buf;
+  }
+  return s + ")";
+}
+
 std::string kernels_identity() {
   u64 h = 1469598103934665603ull;  // FNV-1a over names and SPIR-V words
   auto mix = [&](u64 v) {

@@ -33,6 +33,9 @@ struct FftChoice {
   std::string source;  // "measured", "cache file", "forced by --kernels", "only candidate: ..."
 };
 
+// "long convolution N=4096: vkfft (measured on 512 rows: ours 3.1 ms, vkfft 2.2 ms)".
+std::string describe(const FftChoice& c);
+
 // What a recorded choice is valid for.
 struct ChoiceKey {
   std::string device_uuid;
