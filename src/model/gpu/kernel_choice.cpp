@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -121,7 +122,10 @@ std::string KernelChoiceFile::store(const ChoiceKey& key, const FftChoice& c) co
   const Json doc = {{"format", kFormat}, {"entries", entries}};
   std::error_code ec;
   std::filesystem::create_directories(path_.parent_path(), ec);
-  const std::filesystem::path tmp = path_.string() + ".tmp." + std::to_string(::getpid());
+  // Unique per process and call: two models (or processes) may record at the same time.
+  static std::atomic<unsigned> serial{0};
+  const std::filesystem::path tmp =
+      path_.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(serial.fetch_add(1));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << doc.dump(1) << "\n";
