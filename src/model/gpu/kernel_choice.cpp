@@ -153,6 +153,9 @@ FftBackendChooser::FftBackendChooser(host::Context& ctx, KernelPolicy policy, op
     : ctx_(ctx), policy_(policy), ours_(std::move(ours)) {
   ours_.backend = ops::FftBackend::Ours;
   ours_.choose_backend = nullptr;
+  if (policy_ == KernelPolicy::VkFFT && !ops::vkfft_available())
+    throw ops::FftConvError("kernels 'vkfft' asked for, but this build of m2vk has no VkFFT backend (vkFFT.h and glslang "
+                            "were not found when it was built); use auto or ours");
   if (cache_file) file_.emplace(*cache_file);
   key_.device_uuid = ctx.device_info().uuid;
   key_.driver_version = ctx.device_info().driver_version;

@@ -72,6 +72,7 @@ std::uint32_t timed_rows(std::uint32_t n, std::uint32_t channels);
 // its own lock). `ours` are the options the model's own FFT op runs with (test hooks included).
 class FftBackendChooser {
  public:
+  // Throws ops::FftConvError for KernelPolicy::VkFFT in a build without VkFFT.
   FftBackendChooser(host::Context& ctx, KernelPolicy policy, ops::FftConvOptions ours,
                     std::optional<std::filesystem::path> cache_file);
   // The backend for FFT size n with `channels` channels per row block.
