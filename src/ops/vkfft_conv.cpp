@@ -18,6 +18,7 @@ namespace m2vk::ops {
 #if !defined(M2VK_HAVE_VKFFT)
 
 bool vkfft_available() { return false; }
+int vkfft_version() { return 0; }
 struct VkFftConv::Plan {};
 struct VkFftConv::Vk {};
 VkFftConv::VkFftConv(host::Context& ctx) : ctx_(ctx) {
@@ -33,6 +34,7 @@ void VkFftConv::warm_up(std::uint32_t) {}
 #else
 
 bool vkfft_available() { return true; }
+int vkfft_version() { return VkFFTGetVersion(); }
 
 namespace {
 std::string S(std::uint64_t v) { return std::to_string(v); }

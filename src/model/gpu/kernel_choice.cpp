@@ -84,7 +84,7 @@ std::string kernels_identity() {
     for (char c : name) mix(static_cast<unsigned char>(c));
     for (u32 w : shaders::find(name)) mix(w);
   }
-  mix(ops::vkfft_available() ? 1 : 0);
+  mix(static_cast<u64>(ops::vkfft_version()));  // VkFFT generates its kernels: its version is part of them
   char buf[24];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;

@@ -23,6 +23,8 @@ namespace m2vk::ops {
 
 // True when this build contains the VkFFT backend.
 bool vkfft_available();
+// VkFFT's version number as its header gives it (VkFFTGetVersion: 10226 for 1.2.26); 0 without it.
+int vkfft_version();
 
 // The m2vk shader variants the VkFFT backend dispatches around VkFFT's own kernels: spectrum
 // mode packs the filter; a convolution packs the input, multiplies spectra and unpacks.

@@ -43,8 +43,8 @@ struct ChoiceKey {
   std::string kernels;  // kernels_identity()
 };
 
-// Hash of every shipped SPIR-V variant plus whether VkFFT is built in: a new build of the
-// kernels invalidates recorded choices.
+// Hash of every shipped SPIR-V variant and VkFFT's version (0: not built in): a new build of the
+// kernels, or another VkFFT, invalidates recorded choices.
 std::string kernels_identity();
 
 // kernel_choice.json: {"format": 1, "entries": [{device_uuid, driver_version, kernels, n, rows,
