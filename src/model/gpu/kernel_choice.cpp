@@ -178,7 +178,12 @@ ops::FftBackend FftBackendChooser::choose(u32 n, u32 channels) {
       c = *hit;
     } else {
       c = measure(n, channels);
-      if (file_ && c.source == "measured") {
+      // First recorded wins: if another process recorded this shape while we measured, use its
+      // choice, so that every process on this device runs the same kernels (same bits).
+      if (std::optional<FftChoice> other = file_ ? file_->find(key_, n, rows) : std::nullopt) {
+        c = *other;
+        c.source = "cache file (recorded by another process during this one's measurement)";
+      } else if (file_ && c.source == "measured") {
         const std::string err = file_->store(key_, c);
         if (!err.empty()) c.source += " (not recorded: " + err + ")";
       }

@@ -4,7 +4,9 @@
 // timed repetitions within a per-candidate time budget), keeps the faster for the process and
 // records it in kernel_choice.json beside the pipeline cache, keyed by device UUID, driver
 // version, the shape and the kernels' identity (a hash of the shipped SPIR-V); a later process
-// on the same device and build reads the choice instead of measuring. A missing, unreadable,
+// on the same device and build reads the choice instead of measuring (the first recorded choice
+// stays: a process that measured while another recorded adopts the recorded one, so processes
+// sharing a cache folder run the same kernels and get the same bits). A missing, unreadable,
 // corrupt or foreign file means measuring again, never an error. Ours and VkFFT force one.
 #pragma once
 
