@@ -12,14 +12,15 @@ using m2vk::cli::UsageError;
 
 int run_golden_cmd(const std::vector<std::string>& args) {
   m2vk::cli::ArgParser p(
-      "usage: m2vk golden DIR [--device D] [--dump FILE]\n"
+      "usage: m2vk golden DIR [--device D] [--dump FILE] [--kernels auto|ours|vkfft]\n"
       "Runs a golden set (config.json, checkpoint/, expected*.safetensors) and prints, per expected tensor,\n"
       "max|out - ref| / max(1, max|ref|). Exit status 0 only if every tensor is produced and within 1e-4.");
   p.option("--device", "auto | cpu | gpu | gpu:SPEC | SPEC (index, UUID or name; default auto: the GPU when a "
                       "Vulkan device exists)")
       .option("--dump", "write the produced tensors to FILE (safetensors, same names); other expected_<x> "
                         "files go to FILE's stem + _<x>")
-      .option("--tolerance", "pass threshold (default 1e-4)");
+      .option("--tolerance", "pass threshold (default 1e-4)")
+      .option("--kernels", m2vk::cli::kKernelsHelp);
   p.parse(args);
   if (p.help_requested()) {
     std::fputs(p.help_text().c_str(), stdout);
@@ -28,6 +29,7 @@ int run_golden_cmd(const std::vector<std::string>& args) {
   if (p.positional().size() != 1) throw UsageError("expected exactly one golden set directory");
   m2vk::GoldenOptions o;
   o.device = m2vk::cli::parse_device_flag(p);
+  o.kernels = m2vk::cli::parse_kernels_flag(p);
   if (auto d = p.get("--dump")) o.dump = *d;
   if (auto t = p.get("--tolerance")) {
     try {

@@ -25,6 +25,18 @@ Device parse_device_flag(const ArgParser& p) {
   }
 }
 
+const char* const kKernelsHelp =
+    "GPU long convolution: auto (default: time m2vk's FFT kernels and VkFFT on the device at first use of each FFT "
+    "size, keep the faster; remembered in kernel_choice.json in the cache folder), ours or vkfft";
+
+KernelPolicy parse_kernels_flag(const ArgParser& p) {
+  try {
+    return parse_kernel_policy(p.get_or("--kernels", "auto"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--kernels ") + e.what());
+  }
+}
+
 void declare_load_flags(ArgParser& p) {
   p.option("--device", "auto | cpu | gpu | gpu:SPEC | SPEC, SPEC = index, UUID or name substring (default auto: "
                        "the GPU when a Vulkan device exists, else cpu; M2VK_DEVICE and CUDA_VISIBLE_DEVICES apply)")
@@ -35,7 +47,8 @@ void declare_load_flags(ArgParser& p) {
               "less rebuilds them every pass)")
       .option("--precision",
               "GPU GEMMs: fp32 (default) or fp16 (fp16 inputs, fp32 accumulation on cooperative matrices where the "
-              "device has VK_NV_cooperative_matrix; elsewhere fp32, and the notes say so)");
+              "device has VK_NV_cooperative_matrix; elsewhere fp32, and the notes say so)")
+      .option("--kernels", kKernelsHelp);
 }
 
 ModelLoadOptions parse_load_options(const ArgParser& p) {
@@ -45,6 +58,7 @@ ModelLoadOptions parse_load_options(const ArgParser& p) {
   const std::string precision = p.get_or("--precision", "fp32");
   if (precision == "fp16") lo.reduced_precision = true;
   else if (precision != "fp32") throw UsageError("--precision '" + precision + "': expected fp32 or fp16");
+  lo.kernels = parse_kernels_flag(p);
   return lo;
 }
 

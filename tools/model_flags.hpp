@@ -13,11 +13,16 @@ RunOptions parse_run_options(const ArgParser& p);
 // --device (default "auto"); a malformed spec is a UsageError naming the flag.
 Device parse_device_flag(const ArgParser& p);
 
-// --device, --spectrum-budget MB and --precision fp32|fp16 (declared with declare_load_flags) as load options.
+// --device, --spectrum-budget MB, --precision fp32|fp16 and --kernels auto|ours|vkfft (declared
+// with declare_load_flags) as load options.
 void declare_load_flags(ArgParser& p);
 ModelLoadOptions parse_load_options(const ArgParser& p);
 
 // Why --precision fp16 did not take effect (CPU device, or no cooperative matrices), "" otherwise.
+// --kernels (declared by declare_load_flags and by golden); a bad value is a UsageError naming the flag.
+KernelPolicy parse_kernels_flag(const ArgParser& p);
+// The help text of --kernels.
+extern const char* const kKernelsHelp;
 std::string precision_note(const Model& model, const ModelLoadOptions& options);
 
 // "weights 396 MB, activations 69 MB (peak), filter spectra 94 MB" for a GPU model, "" otherwise.

@@ -400,6 +400,17 @@ std::vector<PipelineExecutableStatistics> Context::pipeline_statistics(const Pip
 
 CommandRecorder Context::record(RecordOptions options) { return CommandRecorder(*this, options); }
 
+void Context::log_dispatches(bool on) {
+  std::lock_guard lock(s_->dispatch_log_mutex);
+  if (on) s_->dispatch_log.clear();
+  s_->dispatch_log_on = on;
+}
+
+std::set<std::string> Context::dispatched_pipelines() const {
+  std::lock_guard lock(s_->dispatch_log_mutex);
+  return s_->dispatch_log;
+}
+
 void Context::wait_idle() { check(vkDeviceWaitIdle(s_->device), "vkDeviceWaitIdle"); }
 
 std::vector<ValidationMessage> Context::validation_messages() const {

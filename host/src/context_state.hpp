@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "allocator.hpp"
@@ -44,6 +46,16 @@ struct ContextState {
   std::unique_ptr<Allocator> allocator;
   std::unique_ptr<PipelineRegistry> pipelines;
   Buffer staging;  // host-visible, for upload/download
+
+  // Context::log_dispatches: the pipelines recorders dispatched (pipeline_key), while on.
+  std::mutex dispatch_log_mutex;
+  bool dispatch_log_on = false;
+  std::set<std::string> dispatch_log;
+  void note_dispatch(const Pipeline& p) {
+    if (!dispatch_log_on) return;
+    std::lock_guard lock(dispatch_log_mutex);
+    dispatch_log.insert(pipeline_key(p.variant, p.spec));
+  }
 
   // Throws HostError naming `what` in a compile-only context (ContextOptions::compile_only).
   void require_memory(std::string_view what) const;

@@ -22,6 +22,8 @@ struct RecorderState {
   VkCommandBuffer cmd = VK_NULL_HANDLE;
   bool submitted = false;
   bool profiling = false;
+  bool plan_only = false;
+  std::vector<PlannedDispatch> planned;
   HazardTracker hazards;
   std::size_t dispatches = 0;
   std::size_t barriers = 0;
@@ -43,7 +45,7 @@ struct RecorderState {
 
   void require_open(std::string_view what) const {
     if (submitted) throw HostError("cannot record " + std::string(what) + ": this recorder was already submitted; call ctx.record() again");
-    if (!cmd) throw HostError("cannot record " + std::string(what) + ": the recorder is empty (moved-from)");
+    if (!cmd && !plan_only) throw HostError("cannot record " + std::string(what) + ": the recorder is empty (moved-from)");
   }
 
   void barrier_if_needed(std::span<const Binding> accesses) {
@@ -141,8 +143,9 @@ std::uint32_t texel_size(VkFormat format) {
 CommandRecorder::CommandRecorder(Context& ctx, RecordOptions options) : s_(std::make_unique<detail::RecorderState>()) {
   s_->ctx = &ctx;
   s_->cs = &ctx.state();
-  s_->profiling = options.profile && s_->cs->timestamp_valid_bits > 0;
-  s_->cmd = s_->cs->begin_commands();
+  s_->plan_only = options.plan_only;
+  s_->profiling = options.profile && s_->cs->timestamp_valid_bits > 0 && !options.plan_only;
+  if (!options.plan_only) s_->cmd = s_->cs->begin_commands();
 }
 
 CommandRecorder::~CommandRecorder() = default;
@@ -152,6 +155,11 @@ CommandRecorder& CommandRecorder::operator=(CommandRecorder&&) noexcept = defaul
 VkCommandBuffer CommandRecorder::command_buffer() const { return s_ ? s_->cmd : VK_NULL_HANDLE; }
 bool CommandRecorder::submitted() const { return s_ && s_->submitted; }
 std::size_t CommandRecorder::dispatch_count() const { return s_ ? s_->dispatches : 0; }
+bool CommandRecorder::plan_only() const { return s_ && s_->plan_only; }
+const std::vector<PlannedDispatch>& CommandRecorder::planned() const {
+  static const std::vector<PlannedDispatch> none;
+  return s_ ? s_->planned : none;
+}
 std::size_t CommandRecorder::barrier_count() const { return s_ ? s_->barriers : 0; }
 bool CommandRecorder::profiling() const { return s_ && s_->profiling; }
 std::vector<DispatchTiming> CommandRecorder::timings() const { return s_ ? s_->timings : std::vector<DispatchTiming>{}; }
@@ -167,6 +175,14 @@ void CommandRecorder::dispatch(const Pipeline& p, std::span<const Binding> bindi
 
   if (bindings.size() != p.binding_count)
     fail(std::to_string(bindings.size()) + " buffers bound, the shader declares " + std::to_string(p.binding_count));
+  if (s.plan_only) {
+    if (push.size() != p.push_constant_size)
+      fail(std::to_string(push.size()) + " push-constant bytes given, the shader's block has " + std::to_string(p.push_constant_size));
+    s.planned.push_back({p.variant, p.spec});
+    ++s.dispatches;
+    return;
+  }
+  s.cs->note_dispatch(p);
   for (std::size_t i = 0; i < bindings.size(); ++i) {
     const BufferRange& r = bindings[i].range;
     std::string which = "binding " + std::to_string(i);
@@ -241,6 +257,7 @@ void CommandRecorder::dispatch(const Pipeline& p, std::span<const Binding> bindi
 void CommandRecorder::copy(const BufferRange& src, const BufferRange& dst, std::string_view name) {
   if (!s_) throw HostError("copy: the recorder is empty (moved-from)");
   s_->require_open("copy '" + std::string(name) + "'");
+  if (s_->plan_only) return;
   if (!src.buffer || !dst.buffer) throw HostError("copy '" + std::string(name) + "': empty buffer");
   if (dst.size < src.size)
     throw HostError("copy '" + std::string(name) + "': destination of " + std::to_string(dst.size) + " bytes is smaller than the source of " +
@@ -260,6 +277,7 @@ void CommandRecorder::copy(const BufferRange& src, const BufferRange& dst, std::
 void CommandRecorder::fill(const BufferRange& dst, std::uint32_t value, std::string_view name) {
   if (!s_) throw HostError("fill: the recorder is empty (moved-from)");
   s_->require_open("fill '" + std::string(name) + "'");
+  if (s_->plan_only) return;
   if (!dst.buffer) throw HostError("fill '" + std::string(name) + "': empty buffer");
   if (dst.size % 4 != 0 || dst.offset % 4 != 0)
     throw HostError("fill '" + std::string(name) + "': offset " + std::to_string(dst.offset) + " and size " + std::to_string(dst.size) +
@@ -275,6 +293,7 @@ void CommandRecorder::fill(const BufferRange& dst, std::uint32_t value, std::str
 void CommandRecorder::barrier() {
   if (!s_) throw HostError("barrier: the recorder is empty (moved-from)");
   s_->require_open("a barrier");
+  if (s_->plan_only) return;
   detail::full_barrier(s_->cmd);
   s_->hazards.clear();
   ++s_->barriers;
@@ -283,6 +302,7 @@ void CommandRecorder::barrier() {
 void CommandRecorder::external_access(std::span<const Binding> bindings) {
   if (!s_) throw HostError("external_access: the recorder is empty (moved-from)");
   s_->require_open("external work");
+  if (s_->plan_only) return;
   s_->barrier_if_needed(bindings);
   s_->bound = VK_NULL_HANDLE;  // foreign code may bind its own pipeline
 }
@@ -291,6 +311,7 @@ void CommandRecorder::submit_and_wait() {
   if (!s_) throw HostError("submit: the recorder is empty (moved-from)");
   detail::RecorderState& s = *s_;
   if (s.submitted) throw HostError("this recorder was already submitted");
+  if (s.plan_only) throw HostError("a plan-only recorder (RecordOptions::plan_only) cannot be submitted");
   VkCommandBuffer cmd = std::exchange(s.cmd, VK_NULL_HANDLE);
   s.submitted = true;
   s.cs->submit_and_wait(cmd, "command buffer with " + std::to_string(s.dispatches) + " dispatches");

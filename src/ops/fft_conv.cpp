@@ -76,7 +76,16 @@ void check_tensor(const char* name, const FftTensor& t, std::uint32_t batch, std
 
 FftConv::FftConv(host::Context& ctx, FftConvOptions options)
     : ctx_(ctx), options_(options), cache_(options.spectrum_budget_bytes) {
-  if (options_.backend == FftBackend::VkFFT) vkfft_ = std::make_unique<VkFftConv>(ctx);
+  if (options_.backend == FftBackend::VkFFT && !options_.choose_backend) vkfft_ = std::make_unique<VkFftConv>(ctx);
+}
+
+FftBackend FftConv::backend_for(std::uint32_t n, std::uint32_t channels) {
+  return options_.choose_backend ? options_.choose_backend(n, channels) : options_.backend;
+}
+
+VkFftConv& FftConv::vkfft() {
+  if (!vkfft_) vkfft_ = std::make_unique<VkFftConv>(ctx_);
+  return *vkfft_;
 }
 
 FftConv::~FftConv() = default;
@@ -108,18 +117,15 @@ void record_job(host::Context& ctx, host::CommandRecorder& rec, const Job& job, 
   const VkDeviceSize align = binding_align(lim);
   const std::uint64_t row_bytes = plan.spec_row_bytes();  // one row of scratch / spectrum
 
-  std::string sfx = "_s" + S(plan.smem);
+  const FftKernels k = fft_kernels(plan, job.spectrum_mode);
   const host::Pipeline* p_single = nullptr;
   const host::Pipeline *p_cols_fwd = nullptr, *p_rows = nullptr, *p_cols_inv = nullptr;
-  if (plan.reg) {
-    std::string w = plan.wide ? "w_m" : "_m";
-    p_single = &ctx.pipeline((job.spectrum_mode ? "fft_spectrum_reg" : "fft_conv_reg") + w + S(plan.half()));
-  } else if (plan.single_pass()) {
-    p_single = &ctx.pipeline((job.spectrum_mode ? "fft_spectrum_single" : "fft_conv_single") + sfx);
+  if (plan.single_pass()) {
+    p_single = &ctx.pipeline(k.single);
   } else {
-    p_cols_fwd = &ctx.pipeline((job.spectrum_mode ? "fft_cols_fwd_kernel" : "fft_cols_fwd") + sfx);
-    p_rows = &ctx.pipeline((job.spectrum_mode ? "fft_rows_spectrum" : "fft_rows_conv") + sfx);
-    if (!job.spectrum_mode) p_cols_inv = &ctx.pipeline("fft_cols_inv" + sfx);
+    p_cols_fwd = &ctx.pipeline(k.cols_fwd);
+    p_rows = &ctx.pipeline(k.rows);
+    if (!k.cols_inv.empty()) p_cols_inv = &ctx.pipeline(k.cols_inv);
   }
 
   std::uint64_t max_rows = plan.single_pass() ? std::uint64_t(lim.max_workgroup_count[0]) * plan.cols : lim.max_workgroup_count[1];
@@ -218,13 +224,13 @@ std::shared_ptr<FilterSpectrum> FftConv::compute_spectrum(host::CommandRecorder&
   if (n == 0) n = fft_size_for(f.len);
   if (std::uint64_t(f.len) * 2 > n)
     throw FftConvError("FFT convolution spectrum: FFT size " + S(n) + " is below 2 * filter length " + S(f.len));
-  if (options_.backend == FftBackend::VkFFT) return vkfft_->compute_spectrum(rec, f, n);
+  if (backend_for(n, f.channels) == FftBackend::VkFFT) return vkfft().compute_spectrum(rec, f, n);
 
   std::uint32_t stride = f.stride ? f.stride : f.len;
   if (f.tap_stride == 0) throw FftConvError("FFT convolution spectrum: filter tap stride is 0");
   auto spec = std::make_shared<FilterSpectrum>();
   spec->backend = FftBackend::Ours;
-  spec->plan = make_fft_plan(n, ctx_.limits(), options_.max_single, register_kernel(), options_.wide_register_kernel);
+  spec->plan = plan_for(n);
   spec->channels = f.channels;
   spec->len = f.len;
   spec->bidirectional = f.kr.has_value();
@@ -257,7 +263,7 @@ std::shared_ptr<FilterSpectrum> FftConv::compute_spectrum(host::CommandRecorder&
 std::shared_ptr<const FilterSpectrum> FftConv::spectrum(host::CommandRecorder& rec, const std::string& key,
                                                         const FilterInput& filter, std::uint32_t n) {
   if (n == 0) n = fft_size_for(filter.len);
-  if (auto hit = cache_.find(key, n, options_.backend)) {
+  if (auto hit = cache_.find(key, n, backend_for(n, filter.channels))) {
     if (hit->channels == filter.channels && hit->len >= filter.len && hit->bidirectional == filter.kr.has_value())
       return hit;
   }
@@ -271,7 +277,7 @@ void FftConv::record(host::CommandRecorder& rec, const FftConvArgs& a) {
     throw FftConvError("FFT convolution: empty shape (B " + S(a.batch) + ", C " + S(a.channels) + ", L " + S(a.len) + ")");
   if (!a.spectrum) throw FftConvError("FFT convolution: no filter spectrum given");
   const FilterSpectrum& s = *a.spectrum;
-  if (s.backend != options_.backend)
+  if (!options_.choose_backend && s.backend != options_.backend)
     throw FftConvError("FFT convolution: spectrum was made for the other backend");
   if (s.channels != a.channels)
     throw FftConvError("FFT convolution: spectrum has " + S(s.channels) + " channels, input has " + S(a.channels));
@@ -291,8 +297,8 @@ void FftConv::record(host::CommandRecorder& rec, const FftConvArgs& a) {
   }
   if (a.d && a.d->size < std::uint64_t(a.channels) * 4)
     throw FftConvError("FFT convolution: D holds " + S(a.d->size) + " bytes, needs " + S(std::uint64_t(a.channels) * 4));
-  if (options_.backend == FftBackend::VkFFT) {
-    vkfft_->record(rec, a);
+  if (s.backend == FftBackend::VkFFT) {
+    vkfft().record(rec, a);
     return;
   }
   record_ours(rec, a);
@@ -325,23 +331,21 @@ void FftConv::record_ours(host::CommandRecorder& rec, const FftConvArgs& a) {
 }
 
 void FftConv::warm_up(std::uint32_t n) {
-  if (options_.backend == FftBackend::VkFFT) {
-    vkfft_->warm_up(n);
+  if (options_.backend == FftBackend::VkFFT && !options_.choose_backend) {
+    vkfft().warm_up(n);
     return;
   }
-  FftPlan p = make_fft_plan(n, ctx_.limits(), options_.max_single, register_kernel(), options_.wide_register_kernel);
-  std::string sfx = "_s" + S(p.smem);
-  if (p.reg) {
-    std::string w = p.wide ? "w_m" : "_m";
-    ctx_.pipeline("fft_conv_reg" + w + S(p.half()));
-    ctx_.pipeline("fft_spectrum_reg" + w + S(p.half()));
-  } else if (p.single_pass()) {
-    ctx_.pipeline("fft_conv_single" + sfx);
-    ctx_.pipeline("fft_spectrum_single" + sfx);
-  } else {
-    for (const char* v : {"fft_cols_fwd", "fft_cols_fwd_kernel", "fft_rows_conv", "fft_rows_spectrum", "fft_cols_inv"})
-      ctx_.pipeline(v + sfx);
-  }
+  for (bool spectrum_mode : {false, true})
+    for (const std::string& v : pipelines(n, spectrum_mode)) ctx_.pipeline(v);
+}
+
+FftPlan FftConv::plan_for(std::uint32_t n) const {
+  return make_fft_plan(n, ctx_.limits(), options_.max_single, register_kernel(), options_.wide_register_kernel);
+}
+
+std::vector<std::string> FftConv::pipelines(std::uint32_t n, bool spectrum_mode) const {
+  if (options_.backend == FftBackend::VkFFT) return vkfft_pipelines(spectrum_mode);
+  return fft_kernels(plan_for(n), spectrum_mode).all();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // four-step split M = m1 * m2.
 #include <bit>
 #include <string>
+#include <vector>
 
 #include "m2vk/ops/fft_conv.hpp"
 
@@ -106,6 +107,28 @@ FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t
   if (p.cols == 0 || p.m1 < 2)
     throw FftConvError("FFT convolution: no four-step split for FFT size " + std::to_string(n));
   return p;
+}
+
+std::vector<std::string> FftKernels::all() const {
+  std::vector<std::string> out;
+  for (const std::string* s : {&single, &cols_fwd, &rows, &cols_inv})
+    if (!s->empty()) out.push_back(*s);
+  return out;
+}
+
+FftKernels fft_kernels(const FftPlan& plan, bool spectrum_mode) {
+  FftKernels k;
+  const std::string n = std::to_string(plan.half()), sfx = "_s" + std::to_string(plan.smem);
+  if (plan.reg) {
+    k.single = std::string(spectrum_mode ? "fft_spectrum_reg" : "fft_conv_reg") + (plan.wide ? "w_m" : "_m") + n;
+  } else if (plan.single_pass()) {
+    k.single = std::string(spectrum_mode ? "fft_spectrum_single" : "fft_conv_single") + sfx;
+  } else {
+    k.cols_fwd = std::string(spectrum_mode ? "fft_cols_fwd_kernel" : "fft_cols_fwd") + sfx;
+    k.rows = std::string(spectrum_mode ? "fft_rows_spectrum" : "fft_rows_conv") + sfx;
+    if (!spectrum_mode) k.cols_inv = "fft_cols_inv" + sfx;
+  }
+  return k;
 }
 
 }  // namespace m2vk::ops

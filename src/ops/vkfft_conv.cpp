@@ -18,6 +18,7 @@ namespace m2vk::ops {
 #if !defined(M2VK_HAVE_VKFFT)
 
 bool vkfft_available() { return false; }
+int vkfft_version() { return 0; }
 struct VkFftConv::Plan {};
 struct VkFftConv::Vk {};
 VkFftConv::VkFftConv(host::Context& ctx) : ctx_(ctx) {
@@ -33,6 +34,7 @@ void VkFftConv::warm_up(std::uint32_t) {}
 #else
 
 bool vkfft_available() { return true; }
+int vkfft_version() { return VkFFTGetVersion(); }
 
 namespace {
 std::string S(std::uint64_t v) { return std::to_string(v); }
@@ -221,7 +223,7 @@ std::shared_ptr<FilterSpectrum> VkFftConv::compute_spectrum(host::CommandRecorde
   for (std::uint32_t c0 = 0; c0 < f.channels; c0 += rows) {
     std::uint32_t count = std::min(rows, f.channels - c0);
     pc.row_base = c0;
-    dispatch(rec, ctx_.pipeline("fft_vkfft_pack_kernel"), b, pc, {host::div_up(n / 2 + 1, 256), count, 1},
+    dispatch(rec, ctx_.pipeline(kVkfftPackKernel), b, pc, {host::div_up(n / 2 + 1, 256), count, 1},
              "vkfft_pack_kernel");
     append_fft(rec, p, -1);
     rec.copy(p.work.range().slice(0, count * row_bytes), spec->buffer.slice(c0 * row_bytes, count * row_bytes),
@@ -268,9 +270,9 @@ void VkFftConv::record(host::CommandRecorder& rec, const FftConvArgs& a) {
   if (a.d) b[5] = host::read(*a.d);
   b[6] = host::read_write(p.work.range());
 
-  const host::Pipeline& pack = ctx_.pipeline("fft_vkfft_pack");
-  const host::Pipeline& mul = ctx_.pipeline("fft_vkfft_mul");
-  const host::Pipeline& unpack = ctx_.pipeline("fft_vkfft_unpack");
+  const host::Pipeline& pack = ctx_.pipeline(kVkfftPack);
+  const host::Pipeline& mul = ctx_.pipeline(kVkfftMul);
+  const host::Pipeline& unpack = ctx_.pipeline(kVkfftUnpack);
   for (std::uint64_t r0 = 0, count64 = 0; r0 < total; r0 += count64) {
     count64 = std::min<std::uint64_t>(rows, within_batch ? C - r0 % C : total - r0);
     const std::uint32_t count = static_cast<std::uint32_t>(count64);

@@ -64,10 +64,16 @@ TEST_F(GpuCli, CompareFailsAboveThresholdAndRejectsBadFlags) {
 }
 
 TEST_F(GpuCli, EmbedProfileAndDeviceByName) {
-  const CliRun r = run("embed --model " + q(dir_->path()) + " --device llvmpipe --max-length 32 --profile hi", true);
+  // --kernels forces the long convolution's backend (auto may pick either), seen in the profile.
+  const CliRun r = run("embed --model " + q(dir_->path()) + " --device llvmpipe --max-length 32 --profile --kernels ours hi", true);
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("GPU time on llvmpipe"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("fft_conv"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("vkfft_mul"), std::string::npos) << r.out;
+  const CliRun v = run("embed --model " + q(dir_->path()) + " --device llvmpipe --max-length 32 --profile --kernels vkfft hi", true);
+  EXPECT_EQ(v.code, 0) << v.out;
+  EXPECT_NE(v.out.find("vkfft_mul"), std::string::npos) << v.out;
+  EXPECT_EQ(v.out.find("fft_conv"), std::string::npos) << v.out;
   EXPECT_NE(r.out.find("\"embedding\""), std::string::npos);
   // Where the load and the first pass spent their wall time, and the spectrum budget's rule.
   for (const char* part : {"load: ", "checkpoint read", "weights upload", "filters + spectra", "layers",

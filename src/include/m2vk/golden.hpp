@@ -30,6 +30,7 @@ struct GoldenReport {
 
 struct GoldenOptions {
   Device device;
+  KernelPolicy kernels = KernelPolicy::Auto;  // GPU long convolution (ModelLoadOptions::kernels)
   double tolerance = 1e-4;
   // Writes the produced tensors (plus the inputs) of expected.safetensors to this file under the
   // expected names; other expected_<x>.safetensors go to <stem>_<x>.safetensors beside it.

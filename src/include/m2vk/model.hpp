@@ -23,6 +23,7 @@
 #include "m2vk/batch.hpp"
 #include "m2vk/config.hpp"
 #include "m2vk/gpu/gpu_model.hpp"
+#include "m2vk/kernel_policy.hpp"
 #include "m2vk/tensor.hpp"
 #include "m2vk/weights.hpp"
 
@@ -129,6 +130,9 @@ struct ModelLoadOptions {
   // cores) where the device has them (VK_NV_cooperative_matrix, subgroup size 32); elsewhere fp32.
   // notes() says which ran. Error against fp32: src/ops/README-layer-ops.md.
   bool reduced_precision = false;
+  // GPU long convolution: auto (time ours and VkFFT at first use of each FFT size on the device,
+  // keep the faster, remember it on disk), ours or vkfft (m2vk/gpu/kernel_choice.hpp).
+  KernelPolicy kernels = KernelPolicy::Auto;
 };
 
 // Thread safety: a loaded Model may be shared by several threads. embed(), classify(), tokenize()

@@ -110,6 +110,7 @@ GoldenReport run_golden(const fs::path& dir, const GoldenOptions& options) {
     gpu::GpuOptions go;
     const Device& req = options.device;
     go.device_spec = !req.spec.empty() ? req.spec : req.index >= 0 ? std::to_string(req.index) : "";
+    go.kernels = options.kernels;
     gpu_model = std::make_unique<gpu::GpuModel>(parts.config, parts.weights, go);
     producer = "m2vk golden (gpu: " + gpu_model->device_info().name + ")";
     report.notes.push_back("device: " + gpu_model->device_info().name + " (" + gpu_model->device_reason() + ")");
@@ -160,6 +161,8 @@ GoldenReport run_golden(const fs::path& dir, const GoldenOptions& options) {
       report.dumped.push_back(out);
     }
   }
+  if (gpu_model)
+    for (const gpu::FftChoice& c : gpu_model->fft_choices()) report.notes.push_back(gpu::describe(c));
   return report;
 }
 

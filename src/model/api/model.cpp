@@ -51,6 +51,7 @@ Model Model::load(const std::filesystem::path& dir, const ModelLoadOptions& opti
     go.device_spec = !req.spec.empty() ? req.spec : req.index >= 0 ? std::to_string(req.index) : "";
     if (options.spectrum_budget_bytes) go.spectrum_budget_bytes = std::max<std::uint64_t>(*options.spectrum_budget_bytes, 1);
     if (options.reduced_precision) go.gemm_precision = ops::Precision::FP16CoopMat;
+    go.kernels = options.kernels;
     impl->gpu = std::make_unique<gpu::GpuModel>(impl->parts.config, impl->parts.weights, go);
     for (const auto& s : impl->gpu->load_stages()) stages.push_back(s);
     impl->parts.notes.push_back("device: " + impl->gpu->device_info().name + " (" + impl->gpu->device_reason() + ")");

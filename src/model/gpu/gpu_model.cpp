@@ -111,6 +111,7 @@ struct GpuModel::Impl {
   DeviceChoice choice;
   std::unique_ptr<host::Context> ctx;
   std::unique_ptr<DeviceWeights> dw;
+  std::unique_ptr<FftBackendChooser> fft_chooser;  // before fft, which calls it
   std::unique_ptr<ops::FftConv> fft;
   ops::Precision precision = ops::Precision::FP32;  // resolved GpuOptions::gemm_precision
   std::string precision_fallback;                   // why FP16CoopMat was not used
@@ -190,7 +191,7 @@ struct GpuModel::Impl {
     const u32 N = ops::fft_size_for(L);
     LayerSpectra out;
     auto one = [&](const DeviceFilter& f, const std::string& key) -> std::shared_ptr<const ops::FilterSpectrum> {
-      if (auto hit = fft->cache().find(key, N, fft->backend()); hit && hit->len >= L) return hit;
+      if (auto hit = fft->cache().find(key, N, fft->backend_for(N, cfg.hidden_size)); hit && hit->len >= L) return hit;
       const u32 len = std::max(L, std::min(N / 2, f.tables.lmax));
       std::shared_ptr<const ops::FilterSpectrum> s;
       with_filter(f, len, area, [&](host::CommandRecorder& rec, const ops::FilterInput& in) {
@@ -261,6 +262,13 @@ GpuModel::GpuModel(const ModelConfig& config, const ModelWeights& weights, const
     fo.spectrum_budget_bytes = b.bytes;
     m.budget_reason = b.reason;
   }
+  std::optional<std::filesystem::path> choice_file = options.kernel_choice_file;
+  if (!choice_file) {
+    const std::filesystem::path pc = m.ctx->pipeline_cache_path();
+    choice_file = (pc.empty() ? host::default_cache_dir() : pc.parent_path()) / "kernel_choice.json";
+  }
+  m.fft_chooser = std::make_unique<FftBackendChooser>(*m.ctx, options.kernels, fo, choice_file);
+  fo.choose_backend = [c = m.fft_chooser.get()](u32 n, u32 channels) { return c->choose(n, channels); };
   m.fft = std::make_unique<ops::FftConv>(*m.ctx, fo);
   m.precision = ops::resolve_precision(*m.ctx, options.gemm_precision);
   if (m.precision != options.gemm_precision)
@@ -271,6 +279,7 @@ GpuModel::~GpuModel() = default;
 
 const host::DeviceInfo& GpuModel::device_info() const { return impl_->ctx->device_info(); }
 std::string GpuModel::device_reason() const { return impl_->choice.reason; }
+const std::vector<FftChoice>& GpuModel::fft_choices() const { return impl_->fft_chooser->choices(); }
 ops::Precision GpuModel::gemm_precision() const { return impl_->precision; }
 std::string GpuModel::gemm_precision_fallback() const { return impl_->precision_fallback; }
 host::Context& GpuModel::context() { return *impl_->ctx; }

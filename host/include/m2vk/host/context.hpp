@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -138,6 +139,10 @@ class Context {
   bool compile_only() const;
 
   CommandRecorder record(RecordOptions options = {});
+  // While on, every pipeline a recorder of this context dispatches is noted (pipeline_key
+  // names); turning it on clears the set. Lets tests compare a planner's list with what ran.
+  void log_dispatches(bool on);
+  std::set<std::string> dispatched_pipelines() const;
   // Same as rec.submit_and_wait().
   void submit(CommandRecorder& rec) { rec.submit_and_wait(); }
   void wait_idle();

@@ -24,6 +24,15 @@ struct SpecConstant {
 };
 using SpecConstants = std::vector<SpecConstant>;
 
+// "variant" or "variant{id=value,...}": one name per distinct pipeline, for plans and logs.
+inline std::string pipeline_key(const std::string& variant, const SpecConstants& spec) {
+  if (spec.empty()) return variant;
+  std::string s = variant + "{";
+  for (std::size_t i = 0; i < spec.size(); ++i)
+    s += (i ? "," : "") + std::to_string(spec[i].id) + "=" + std::to_string(spec[i].value);
+  return s + "}";
+}
+
 // What a binding of set 0 is in the shader (reflected from the SPIR-V).
 enum class BindingKind : std::uint8_t {
   StorageBuffer,  // buffer block (std430 SSBO)

@@ -60,6 +60,17 @@ struct DispatchTiming {
 
 struct RecordOptions {
   bool profile = false;  // timestamp every dispatch/copy/fill; read back with timings()
+  // Planning only: no command buffer (works on a compile-only context), nothing reaches the
+  // device. dispatch() checks the binding and push-constant counts against the pipeline and
+  // notes the pipeline in planned(); copy/fill/barriers do nothing; submit_and_wait() throws.
+  // Lets the planner run the ops' own record functions to learn which pipelines they choose.
+  bool plan_only = false;
+};
+
+// A pipeline a plan-only recorder was asked to dispatch.
+struct PlannedDispatch {
+  std::string variant;
+  SpecConstants spec;
 };
 
 namespace detail {
@@ -136,6 +147,10 @@ class CommandRecorder {
   // a device with timestamps (empty otherwise). Valid after submit_and_wait.
   std::vector<DispatchTiming> timings() const;
   bool profiling() const;
+
+  // The dispatches of a plan-only recorder, in record order (empty for a real one).
+  const std::vector<PlannedDispatch>& planned() const;
+  bool plan_only() const;
 
  private:
   std::unique_ptr<detail::RecorderState> s_;

@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <optional>
@@ -97,6 +98,17 @@ FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t
                       bool register_kernel = true, bool wide_register = false);
 // Largest FFT size make_fft_plan accepts on this device.
 std::uint32_t fft_max_size(const host::Limits& limits);
+
+// The shader variants FftConv dispatches for a plan (fft_conv_plan.cpp): the single-pass kernel,
+// or the four-step passes (columns forward, rows with the spectrum product, columns inverse;
+// spectrum mode has no inverse pass). The one place these names are made: record and warm_up
+// dispatch them, the forward-pass planner lists them.
+struct FftKernels {
+  std::string single;                      // single pass (plan.single_pass())
+  std::string cols_fwd, rows, cols_inv;    // four-step; cols_inv empty in spectrum mode
+  std::vector<std::string> all() const;    // the non-empty names
+};
+FftKernels fft_kernels(const FftPlan& plan, bool spectrum_mode);
 
 // Filter spectra of C channels at FFT size N on the GPU: C * N/2 complex values (8 bytes each)
 // in the plan's layout (single pass: natural order k; four-step: [k1][k2] with k = k1 + m1*k2;
@@ -176,6 +188,10 @@ class SpectrumCache {
 
 struct FftConvOptions {
   FftBackend backend = FftBackend::Ours;
+  // When set, the backend per FFT size n (for rows of `channels` channels), asked once per
+  // spectrum computed; spectra carry their backend and record() runs the one that made them.
+  // (m2vk::gpu::FftBackendChooser times both at first use.) Unset: `backend` everywhere.
+  std::function<FftBackend(std::uint32_t n, std::uint32_t channels)> choose_backend;
   std::uint64_t spectrum_budget_bytes = 1ull << 30;
   std::uint32_t max_single = 0;  // test hook passed to make_fft_plan
   bool register_kernel = true;   // test hook passed to make_fft_plan
@@ -192,6 +208,8 @@ class FftConv {
   FftConv& operator=(const FftConv&) = delete;
 
   FftBackend backend() const { return options_.backend; }
+  // The backend spectra of FFT size n are made with (options.choose_backend, else backend()).
+  FftBackend backend_for(std::uint32_t n, std::uint32_t channels);
   SpectrumCache& cache() { return cache_; }
   // Device bytes of the four-step scratch this op holds (for memory reports).
   std::uint64_t scratch_bytes() const;
@@ -212,8 +230,15 @@ class FftConv {
   // Creates the pipelines (VkFFT: the plan) the backend needs for FFT size n ahead of use.
   void warm_up(std::uint32_t n);
 
+  // How this op runs FFT size n on its device (our backend's plan; VkFFT spectra carry only n).
+  FftPlan plan_for(std::uint32_t n) const;
+  // The m2vk shader variants record (spectrum_mode false) or compute_spectrum (true) dispatch for
+  // FFT size n with this backend (VkFFT's own generated kernels are not listed).
+  std::vector<std::string> pipelines(std::uint32_t n, bool spectrum_mode) const;
+
  private:
   bool register_kernel() const;  // options_.register_kernel and the device has subgroup shuffles
+  VkFftConv& vkfft();            // created on first use
   host::BufferRange scratch(std::uint64_t bytes);
   void record_ours(host::CommandRecorder& rec, const FftConvArgs& args);
 

@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "m2vk/ops/fft_conv.hpp"
 
@@ -21,6 +23,19 @@ namespace m2vk::ops {
 
 // True when this build contains the VkFFT backend.
 bool vkfft_available();
+// VkFFT's version number as its header gives it (VkFFTGetVersion: 10226 for 1.2.26); 0 without it.
+int vkfft_version();
+
+// The m2vk shader variants the VkFFT backend dispatches around VkFFT's own kernels: spectrum
+// mode packs the filter; a convolution packs the input, multiplies spectra and unpacks.
+inline constexpr const char* kVkfftPackKernel = "fft_vkfft_pack_kernel";
+inline constexpr const char* kVkfftPack = "fft_vkfft_pack";
+inline constexpr const char* kVkfftMul = "fft_vkfft_mul";
+inline constexpr const char* kVkfftUnpack = "fft_vkfft_unpack";
+inline std::vector<std::string> vkfft_pipelines(bool spectrum_mode) {
+  if (spectrum_mode) return {kVkfftPackKernel};
+  return {kVkfftPack, kVkfftMul, kVkfftUnpack};
+}
 
 class VkFftConv {
  public:

@@ -13,13 +13,17 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "m2vk/batch.hpp"
 #include "m2vk/config.hpp"
+#include "m2vk/gpu/kernel_choice.hpp"
 #include "m2vk/host/device_info.hpp"
+#include "m2vk/kernel_policy.hpp"
 #include "m2vk/ops/gemm_precision.hpp"
 #include "m2vk/tensor.hpp"
 #include "m2vk/weights.hpp"
@@ -46,6 +50,11 @@ struct GpuOptions {
   // matrices) runs where the device and context have it and falls back to FP32 elsewhere;
   // gemm_precision() says which runs.
   ops::Precision gemm_precision = ops::Precision::FP32;
+  // Long convolution: auto times ours and VkFFT at first use of each FFT size and keeps the
+  // faster (m2vk/gpu/kernel_choice.hpp); ours / vkfft force one.
+  KernelPolicy kernels = KernelPolicy::Auto;
+  // Where auto records its choices; unset: kernel_choice.json beside the pipeline cache.
+  std::optional<std::filesystem::path> kernel_choice_file;
 };
 
 // GPU time of one op type (the recorder's dispatch name) summed over a forward pass.
@@ -111,6 +120,8 @@ class GpuModel {
   ops::Precision gemm_precision() const;
   std::string gemm_precision_fallback() const;
   std::string device_reason() const;  // why this device was chosen
+  // The long-convolution backend chosen per FFT size so far (GpuOptions::kernels).
+  const std::vector<FftChoice>& fft_choices() const;
   GpuMemory memory() const;
   host::Context& context();
   // Wall time of the constructor's parts: "device context" (instance, device, pipeline cache

@@ -1,0 +1,265 @@
+// Run-time choice of the long-convolution backend (see m2vk/gpu/kernel_choice.hpp).
+#include "m2vk/gpu/kernel_choice.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "m2vk/host/host.hpp"
+#include "m2vk/ops/vkfft_conv.hpp"
+#include "m2vk/shaders.hpp"
+
+namespace m2vk::gpu {
+
+namespace {
+
+using u32 = std::uint32_t;
+using u64 = std::uint64_t;
+using Json = nlohmann::json;
+
+constexpr int kFormat = 1;
+constexpr u64 kTimedFloats = 1ull << 21;  // per buffer, per timed convolution
+constexpr int kMaxReps = 5;
+
+const char* backend_name(ops::FftBackend b) { return b == ops::FftBackend::Ours ? "ours" : "vkfft"; }
+
+std::optional<ops::FftBackend> parse_backend(const std::string& s) {
+  if (s == "ours") return ops::FftBackend::Ours;
+  if (s == "vkfft") return ops::FftBackend::VkFFT;
+  return std::nullopt;
+}
+
+// The file's entries, or an empty array when it is missing or not what we wrote.
+Json read_entries(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Json::array();
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Json j = Json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || j.value("format", 0) != kFormat || !j.contains("entries") || !j["entries"].is_array())
+    return Json::array();
+  return j["entries"];
+}
+
+bool matches(const Json& e, const ChoiceKey& key, u32 n, u32 rows) {
+  try {
+    return e.is_object() && e.at("device_uuid").get<std::string>() == key.device_uuid &&
+           e.at("driver_version").get<u32>() == key.driver_version && e.at("kernels").get<std::string>() == key.kernels &&
+           e.at("n").get<u32>() == n && e.at("rows").get<u32>() == rows;
+  } catch (const std::exception&) {
+    return false;  // a malformed entry is skipped
+  }
+}
+
+}  // namespace
+
+std::string describe(const FftChoice& c) {
+  std::string s = "long convolution N=" + std::to_string(c.n) + ": " + backend_name(c.backend) + " (" + c.source;
+  if (c.ours_ms >= 0 && c.vkfft_ms >= 0) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, " on %u rows: ours %.3g ms, vkfft %.3g ms", c.rows, c.ours_ms, c.vkfft_ms);
+    s += buf;
+  }
+  return s + ")";
+}
+
+std::string kernels_identity() {
+  u64 h = 1469598103934665603ull;  // FNV-1a over names and SPIR-V words
+  auto mix = [&](u64 v) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= (v >> (8 * i)) & 0xff;
+      h *= 1099511628211ull;
+    }
+  };
+  for (const std::string& name : shaders::names()) {
+    for (char c : name) mix(static_cast<unsigned char>(c));
+    for (u32 w : shaders::find(name)) mix(w);
+  }
+  mix(static_cast<u64>(ops::vkfft_version()));  // VkFFT generates its kernels: its version is part of them
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::optional<FftChoice> KernelChoiceFile::find(const ChoiceKey& key, u32 n, u32 rows) const {
+  for (const Json& e : read_entries(path_)) {
+    if (!matches(e, key, n, rows)) continue;
+    const auto backend = parse_backend(e.value("backend", ""));
+    if (!backend) continue;
+    FftChoice c;
+    c.n = n;
+    c.rows = rows;
+    c.backend = *backend;
+    c.ours_ms = e.value("ours_ms", -1.0);
+    c.vkfft_ms = e.value("vkfft_ms", -1.0);
+    c.source = "cache file";
+    return c;
+  }
+  return std::nullopt;
+}
+
+std::string KernelChoiceFile::store(const ChoiceKey& key, const FftChoice& c) const {
+  Json entries = Json::array();
+  for (const Json& e : read_entries(path_))
+    if (!matches(e, key, c.n, c.rows)) entries.push_back(e);
+  entries.push_back({{"device_uuid", key.device_uuid},
+                     {"driver_version", key.driver_version},
+                     {"kernels", key.kernels},
+                     {"n", c.n},
+                     {"rows", c.rows},
+                     {"backend", backend_name(c.backend)},
+                     {"ours_ms", c.ours_ms},
+                     {"vkfft_ms", c.vkfft_ms}});
+  const Json doc = {{"format", kFormat}, {"entries", entries}};
+  std::error_code ec;
+  std::filesystem::create_directories(path_.parent_path(), ec);
+  // Unique per process and call: two models (or processes) may record at the same time.
+  static std::atomic<unsigned> serial{0};
+  const std::filesystem::path tmp =
+      path_.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(serial.fetch_add(1));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << doc.dump(1) << "\n";
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(tmp, ec);
+      return "cannot write " + tmp.string();
+    }
+  }
+  std::filesystem::rename(tmp, path_, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return "cannot replace " + path_.string() + ": " + ec.message();
+  }
+  return "";
+}
+
+u32 timed_rows(u32 n, u32 channels) {
+  const u64 cap = std::max<u64>(1, kTimedFloats / std::max<u32>(n / 2, 1));
+  return static_cast<u32>(std::max<u64>(1, std::min<u64>(channels, cap)));
+}
+
+FftBackendChooser::FftBackendChooser(host::Context& ctx, KernelPolicy policy, ops::FftConvOptions ours,
+                                     std::optional<std::filesystem::path> cache_file)
+    : ctx_(ctx), policy_(policy), ours_(std::move(ours)) {
+  ours_.backend = ops::FftBackend::Ours;
+  ours_.choose_backend = nullptr;
+  if (policy_ == KernelPolicy::VkFFT && !ops::vkfft_available())
+    throw ops::FftConvError("kernels 'vkfft' asked for, but this build of m2vk has no VkFFT backend (vkFFT.h and glslang "
+                            "were not found when it was built); use auto or ours");
+  if (cache_file) file_.emplace(*cache_file);
+  key_.device_uuid = ctx.device_info().uuid;
+  key_.driver_version = ctx.device_info().driver_version;
+  if (policy_ == KernelPolicy::Auto) key_.kernels = kernels_identity();
+}
+
+ops::FftBackend FftBackendChooser::choose(u32 n, u32 channels) {
+  if (auto it = by_n_.find(n); it != by_n_.end()) return it->second;
+  FftChoice c;
+  c.n = n;
+  if (policy_ != KernelPolicy::Auto) {
+    c.backend = policy_ == KernelPolicy::Ours ? ops::FftBackend::Ours : ops::FftBackend::VkFFT;
+    c.source = "forced by --kernels";
+  } else if (!ops::vkfft_available()) {
+    c.source = "only candidate: this build has no VkFFT";
+  } else {
+    const u32 rows = timed_rows(n, channels);
+    std::optional<FftChoice> hit = file_ ? file_->find(key_, n, rows) : std::nullopt;
+    if (hit) {
+      c = *hit;
+    } else {
+      c = measure(n, channels);
+      // First recorded wins: if another process recorded this shape while we measured, use its
+      // choice, so that every process on this device runs the same kernels (same bits).
+      if (std::optional<FftChoice> other = file_ ? file_->find(key_, n, rows) : std::nullopt) {
+        c = *other;
+        c.source = "cache file (recorded by another process during this one's measurement)";
+      } else if (file_ && c.source == "measured") {
+        const std::string err = file_->store(key_, c);
+        if (!err.empty()) c.source += " (not recorded: " + err + ")";
+      }
+    }
+  }
+  by_n_[n] = c.backend;
+  made_.push_back(c);
+  return c.backend;
+}
+
+FftChoice FftBackendChooser::measure(u32 n, u32 channels) {
+  FftChoice c;
+  c.n = n;
+  c.rows = timed_rows(n, channels);
+  const u32 L = n / 2, R = c.rows;
+  const u64 bytes = u64(R) * L * 4;
+  try {
+    host::Buffer filt = ctx_.create_buffer(bytes), x = ctx_.create_buffer(bytes), out = ctx_.create_buffer(bytes);
+    {
+      host::CommandRecorder rec = ctx_.record();
+      rec.fill(filt.range(), 0);
+      rec.fill(x.range(), 0x3f800000u);  // 1.0f: values do not change the work
+      rec.submit_and_wait();
+    }
+    ops::FilterInput f;
+    f.kf = filt.range();
+    f.channels = R;
+    f.len = L;
+    // Best wall time of one convolution of R rows: a warm-up (pipelines, VkFFT plan) first, then
+    // repetitions until kMaxReps or the budget is spent.
+    auto time_backend = [&](ops::FftBackend b) {
+      ops::FftConvOptions o = ours_;
+      o.backend = b;
+      ops::FftConv op(ctx_, o);
+      ops::FftConvArgs a;
+      a.batch = 1;
+      a.channels = R;
+      a.len = L;
+      a.x = ops::FftTensor::channel_major(x.range(), R, L);
+      a.out = ops::FftTensor::channel_major(out.range(), R, L);
+      std::shared_ptr<ops::FilterSpectrum> spec;
+      {
+        host::CommandRecorder rec = ctx_.record();
+        spec = op.compute_spectrum(rec, f, n);
+        a.spectrum = spec.get();
+        op.record(rec, a);
+        rec.submit_and_wait();
+      }
+      double best = std::numeric_limits<double>::infinity(), spent = 0;
+      for (int i = 0; i < kMaxReps && (i == 0 || spent < budget_ms_); ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        host::CommandRecorder rec = ctx_.record();
+        op.record(rec, a);
+        rec.submit_and_wait();
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        best = std::min(best, ms);
+        spent += ms;
+      }
+      return best;
+    };
+    c.ours_ms = time_backend(ops::FftBackend::Ours);
+    try {
+      c.vkfft_ms = time_backend(ops::FftBackend::VkFFT);
+    } catch (const std::exception& e) {
+      c.backend = ops::FftBackend::Ours;
+      c.source = std::string("only candidate: VkFFT failed here: ") + e.what();
+      return c;
+    }
+  } catch (const std::exception& e) {
+    c.backend = ops::FftBackend::Ours;
+    c.source = std::string("only candidate: timing failed: ") + e.what();
+    return c;
+  }
+  c.backend = c.vkfft_ms < c.ours_ms ? ops::FftBackend::VkFFT : ops::FftBackend::Ours;
+  c.source = "measured";
+  return c;
+}
+
+}  // namespace m2vk::gpu

@@ -1,0 +1,144 @@
+// The forward-pass planner (m2vk/gpu/pipeline_plan.hpp) against what a real forward pass on
+// lavapipe dispatches (host::Context::log_dispatches): equal sets for a tiny model at a length
+// whose FFT runs in one pass and at one forced through the four-step passes
+// (GpuOptions::fft_max_single), with each long-convolution backend forced; under auto the plan
+// holds both candidates; and the same plan on a compile-only context.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "../model/test_util.hpp"
+#include "m2vk/demo_model.hpp"
+#include "m2vk/gpu/gpu_model.hpp"
+#include "m2vk/gpu/pipeline_plan.hpp"
+#include "m2vk/host/host.hpp"
+#include "m2vk/model.hpp"
+#include "m2vk/ops/vkfft_conv.hpp"
+
+namespace m2vk {
+namespace {
+
+Batch random_batch(const ModelConfig& cfg, int64_t B, int64_t L) {
+  Batch b;
+  b.batch = B;
+  b.length = L;
+  uint32_t s = 11;
+  for (int64_t i = 0; i < B * L; ++i) {
+    s = s * 1664525u + 1013904223u;
+    b.input_ids.push_back(static_cast<int32_t>(103 + s % (cfg.vocab_size - 103)));
+    b.token_type_ids.push_back(0);
+    b.attention_mask.push_back(1);
+  }
+  return b;
+}
+
+std::set<std::string> keys(const gpu::PipelinePlan& plan) {
+  std::set<std::string> out;
+  for (const auto& [k, d] : plan) out.insert(k);
+  return out;
+}
+
+bool has_prefix(const std::set<std::string>& names, const std::string& prefix) {
+  for (const auto& n : names)
+    if (n.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+class PipelinePlan : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    ModelConfig cfg = demo_config(DemoShape::Tiny, 2048);
+    write_demo_model(dir_->path(), cfg, 3);
+    parts_ = new ModelParts(load_model_parts(dir_->path()));
+  }
+  static void TearDownTestSuite() {
+    delete parts_;
+    delete dir_;
+  }
+  // The pipelines one forward pass at (B, L) dispatched, and what the planner says for it.
+  static std::pair<std::set<std::string>, std::set<std::string>> ran_and_planned(const gpu::GpuOptions& o, uint32_t B,
+                                                                                  uint32_t L) {
+    gpu::GpuModel gm(parts_->config, parts_->weights, o);
+    gm.context().log_dispatches(true);
+    gm.forward(random_batch(parts_->config, B, L));
+    const std::set<std::string> ran = gm.context().dispatched_pipelines();
+    gm.context().log_dispatches(false);
+    for (const auto& m : gm.context().validation_messages()) ADD_FAILURE() << "validation: " << m.id << ": " << m.message;
+    return {ran, keys(gpu::plan_forward_pipelines(gm.context(), parts_->config, B, L, o))};
+  }
+  static test::TempDir* dir_;
+  static ModelParts* parts_;
+};
+test::TempDir* PipelinePlan::dir_ = nullptr;
+ModelParts* PipelinePlan::parts_ = nullptr;
+
+TEST_F(PipelinePlan, EqualsWhatTheForwardPassDispatchesSinglePassFft) {
+  gpu::GpuOptions o;
+  o.validation = true;
+  o.kernels = KernelPolicy::Ours;
+  const auto [ran, planned] = ran_and_planned(o, 2, 96);
+  EXPECT_EQ(planned, ran);
+  EXPECT_TRUE(ran.count("layer_embedding_norm"));
+  EXPECT_FALSE(has_prefix(ran, "fft_cols_")) << "L = 96 should run the single-pass FFT";
+}
+
+TEST_F(PipelinePlan, EqualsWhatTheForwardPassDispatchesFourStepFft) {
+  gpu::GpuOptions o;
+  o.validation = true;
+  o.kernels = KernelPolicy::Ours;
+  o.fft_max_single = 64;  // N = 2048 > 64: the four-step passes
+  const auto [ran, planned] = ran_and_planned(o, 1, 1000);
+  EXPECT_EQ(planned, ran);
+  EXPECT_TRUE(has_prefix(ran, "fft_cols_fwd_s")) << "the four-step path did not run";
+  EXPECT_TRUE(has_prefix(ran, "fft_rows_spectrum_s"));
+}
+
+TEST_F(PipelinePlan, EqualsWhatTheForwardPassDispatchesWithVkfft) {
+  if (!ops::vkfft_available()) GTEST_SKIP() << "this build has no VkFFT backend";
+  gpu::GpuOptions o;
+  o.validation = true;
+  o.kernels = KernelPolicy::VkFFT;
+  const auto [ran, planned] = ran_and_planned(o, 2, 300);
+  EXPECT_EQ(planned, ran);
+  EXPECT_TRUE(ran.count("fft_vkfft_mul"));
+  EXPECT_FALSE(has_prefix(ran, "fft_conv_"));
+}
+
+TEST_F(PipelinePlan, AutoListsBothCandidates) {
+  gpu::GpuOptions o;
+  gpu::GpuModel gm(parts_->config, parts_->weights, o);
+  const auto plan = keys(gpu::plan_forward_pipelines(gm.context(), parts_->config, 1, 256, o));
+  o.kernels = KernelPolicy::Ours;
+  const auto ours = keys(gpu::plan_forward_pipelines(gm.context(), parts_->config, 1, 256, o));
+  for (const auto& n : ours) EXPECT_TRUE(plan.count(n)) << n;
+  EXPECT_EQ(plan.count("fft_vkfft_mul"), ops::vkfft_available() ? 1u : 0u);
+}
+
+TEST_F(PipelinePlan, SamePlanOnACompileOnlyContext) {
+  gpu::GpuOptions o;
+  gpu::GpuModel gm(parts_->config, parts_->weights, o);
+  host::ContextOptions co;
+  co.compile_only = true;
+  co.device_spec = gm.device_info().uuid;
+  auto ctx = host::Context::create(co);
+  for (uint32_t L : {128u, 2048u}) {
+    const auto full = gpu::plan_forward_pipelines(gm.context(), parts_->config, 8, L, o);
+    EXPECT_EQ(keys(gpu::plan_forward_pipelines(*ctx, parts_->config, 8, L, o)), keys(full)) << "L " << L;
+    EXPECT_GE(full.size(), 8u) << "L " << L;
+  }
+}
+
+TEST(PlanOnlyRecorder, NotesPipelinesAndCannotBeSubmitted) {
+  host::ContextOptions co;
+  co.compile_only = true;
+  auto ctx = host::Context::create(co);
+  auto rec = ctx->record({.profile = false, .plan_only = true});
+  EXPECT_TRUE(rec.plan_only());
+  EXPECT_TRUE(rec.planned().empty());
+  EXPECT_THROW(rec.submit_and_wait(), host::HostError);
+}
+
+}  // namespace
+}  // namespace m2vk
