@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "device_weights.hpp"
+#include "filter_spectra.hpp"
 #include "m2vk/gpu/activation_plan.hpp"
 #include "m2vk/gpu/device_choice.hpp"
 #include "m2vk/gpu/spectrum_budget.hpp"
@@ -166,9 +167,9 @@ struct GpuModel::Impl {
     host::RecordOptions ro;
     ro.profile = profile != nullptr;
     host::CommandRecorder rec = ctx->record(ro);
-    constexpr auto tm = ops::FilterLayout::TokenMajor;
-    ops::record_hyena_filter(*ctx, rec, f.tables, f.fwd, w_mod, L, sc, in.kf, tm);
-    if (f.rev) ops::record_hyena_filter(*ctx, rec, f.tables, *f.rev, w_mod, L, sc, *in.kr, tm);
+    static_assert(kSpectrumFilterLayout == ops::FilterLayout::TokenMajor, "FilterInput::token_major below");
+    ops::record_hyena_filter(*ctx, rec, f.tables, f.fwd, w_mod, L, sc, in.kf, kSpectrumFilterLayout);
+    if (f.rev) ops::record_hyena_filter(*ctx, rec, f.tables, *f.rev, w_mod, L, sc, *in.kr, kSpectrumFilterLayout);
     use(rec, in);
     rec.submit_and_wait();  // before `area` is reused (next filter, or the layer itself)
     if (profile) {
@@ -181,18 +182,17 @@ struct GpuModel::Impl {
   // Spectra of layer i at length L, computing missing ones in one extra submit per filter: the
   // implicit filter runs on the device into `area` (the p buffer, idle between layers), then
   // the FFT op transforms it.
-  // Each spectrum is built from the filter at the longest length its FFT size N serves (N/2,
-  // within the filter table), so a cached one serves every later length up to N/2 (batches
-  // padded to their longest row, a server's varying batches). Taps beyond a pass's length L only
-  // reach outputs >= L, which are discarded (N >= 2L): the result is the reference's. Built the
-  // same way when spectra are not cached, so results do not depend on the spectrum budget.
+  // Each spectrum is built from the filter at spectrum_filter_length (filter_spectra.hpp), so a
+  // cached one serves every later length of its FFT size (batches padded to their longest row, a
+  // server's varying batches). Built the same way when spectra are not cached, so results do not
+  // depend on the spectrum budget.
   LayerSpectra spectra(std::size_t i, u32 L, const host::BufferRange& area) {
     const DeviceLayer& dl = dw->layers[i];
     const u32 N = ops::fft_size_for(L);
     LayerSpectra out;
     auto one = [&](const DeviceFilter& f, const std::string& key) -> std::shared_ptr<const ops::FilterSpectrum> {
       if (auto hit = fft->cache().find(key, N, fft->backend_for(N, cfg.hidden_size)); hit && hit->len >= L) return hit;
-      const u32 len = std::max(L, std::min(N / 2, f.tables.lmax));
+      const u32 len = spectrum_filter_length(L, f.tables.lmax);
       std::shared_ptr<const ops::FilterSpectrum> s;
       with_filter(f, len, area, [&](host::CommandRecorder& rec, const ops::FilterInput& in) {
         s = fft->spectrum(rec, key, in, N);

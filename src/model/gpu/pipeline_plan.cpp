@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "m2vk/batch.hpp"
+#include "filter_spectra.hpp"
 #include "m2vk/gpu/activation_plan.hpp"
 #include "m2vk/host/host.hpp"
 #include "m2vk/ops/embedding.hpp"
@@ -134,13 +135,15 @@ PipelinePlan plan_forward_pipelines(host::Context& ctx, const ModelConfig& cfg, 
   };
   for (const Filter* f : {&filter1, filter2 ? &*filter2 : nullptr}) {
     if (!f) continue;
-    const u64 plane = u64(H) * L * 4, planes = ((f->rev ? 2 : 1) * plane + 255) / 256 * 256;
-    const u64 scratch = ops::hyena_filter_scratch_bytes(L, f->tables.order);
+    const u32 len = spectrum_filter_length(L, f->tables.lmax);  // as GpuModel evaluates it
+    const u64 plane = u64(H) * len * 4, planes = ((f->rev ? 2 : 1) * plane + 255) / 256 * 256;
+    const u64 scratch = ops::hyena_filter_scratch_bytes(len, f->tables.order);
     const host::BufferRange area = pb.size >= planes + scratch ? pb : fake(planes + scratch);
     const float w_mod = static_cast<float>(cfg.hyena_w_mod);
     const host::BufferRange sc = area.slice(planes, scratch);
-    ops::record_hyena_filter(ctx, rec, f->tables, f->fwd, w_mod, L, sc, area.slice(0, plane));
-    if (f->rev) ops::record_hyena_filter(ctx, rec, f->tables, *f->rev, w_mod, L, sc, area.slice(plane, plane));
+    const auto layout = kSpectrumFilterLayout;
+    ops::record_hyena_filter(ctx, rec, f->tables, f->fwd, w_mod, len, sc, area.slice(0, plane), layout);
+    if (f->rev) ops::record_hyena_filter(ctx, rec, f->tables, *f->rev, w_mod, len, sc, area.slice(plane, plane), layout);
   }
   add_fft(true);
 
