@@ -18,8 +18,8 @@ cmake --build build-ci -j "$JOBS"
 echo "== tests =="
 ctest --test-dir build-ci --output-on-failure -j "$JOBS"
 # The GPU op tests and golden sets (label subgroup) again at lavapipe's other subgroup sizes, so
-# every subgroup-generic kernel is checked at 4, 8 (the run above) and 16 lanes (87 tests; about
-# 30 s + 20 s on 2 cores).
+# every subgroup-generic kernel is checked at 4, 8 (the run above) and 16 lanes (133 tests; about
+# 40 s each on 2 cores).
 for width in 128 512; do
   if [[ $width == 512 ]] && ! grep -qw avx512f /proc/cpuinfo; then
     echo "== subgroup 16 skipped: this CPU lacks avx512f (LP_NATIVE_VECTOR_WIDTH=512 needs it) =="
