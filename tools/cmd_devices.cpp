@@ -1,6 +1,7 @@
 // m2vk devices [--json] [--device SPEC]: every Vulkan device with what m2vk cares about. `*`
 // marks the default device; the one --device (or M2VK_DEVICE) picks is marked "selected".
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -104,7 +105,8 @@ void print_text(const DeviceInfo& d, bool is_default, bool selected) {
 int run_devices(const std::vector<std::string>& argv) {
   m2vk::cli::ArgParser args("m2vk devices [--json] [--device SPEC]");
   args.flag("--json", "print JSON instead of text")
-      .option("--device", "mark the device this spec selects: index, UUID (prefix) or name substring (default: M2VK_DEVICE)");
+      .option("--device", "mark the device this spec selects: index, UUID (prefix) or name substring, or cpu for the CPU "
+                            "reference path (default: M2VK_DEVICE)");
   args.parse(argv);
   if (args.help_requested()) {
     std::printf("%s", args.help_text().c_str());
@@ -115,18 +117,24 @@ int run_devices(const std::vector<std::string>& argv) {
   std::vector<DeviceInfo> devices = m2vk::host::list_devices();
   if (devices.empty()) throw std::runtime_error("no Vulkan device found (install a GPU driver, or mesa-vulkan-drivers for lavapipe)");
   const std::size_t def = m2vk::host::default_device_index(devices);
-  const std::size_t sel = m2vk::host::select_device(devices, args.get_or("--device", ""));
+  // "cpu" (--device or M2VK_DEVICE) picks the CPU reference path, not a Vulkan device: the
+  // devices are listed and none is marked selected.
+  const std::string spec = args.get_or("--device", "");
+  const char* env = std::getenv("M2VK_DEVICE");
+  const bool reference = (spec.empty() && env ? std::string(env) : spec) == "cpu";
+  const std::size_t sel = reference ? devices.size() : m2vk::host::select_device(devices, spec);
 
   if (args.has("--json")) {
     nlohmann::ordered_json j;
     j["default"] = def;
-    j["selected"] = sel;
+    j["selected"] = reference ? nlohmann::ordered_json("cpu") : nlohmann::ordered_json(sel);
     j["devices"] = nlohmann::ordered_json::array();
     for (const auto& d : devices) j["devices"].push_back(to_json(d, d.index == def, d.index == sel));
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
   for (const auto& d : devices) print_text(d, d.index == def, d.index == sel);
+  if (reference) std::printf("selected: the CPU reference path (device \"cpu\"), no Vulkan device\n");
   return 0;
 }
 

@@ -133,3 +133,18 @@ TEST(DevicesCli, StatesTheFilterSpectrumBudgetFromHostMemoryOnLavapipe) {
     }
   EXPECT_TRUE(found) << j.out;
 }
+
+TEST(DevicesCli, CpuMeansTheReferencePathAndListsTheDevicesWithNoneSelected) {
+  // M2VK_DEVICE=cpu makes "auto" the CPU reference path; `m2vk devices` used to reject it as a
+  // spec that "matches no device".
+  const CliRun env = m2vk::test::run_cli(std::string("env M2VK_DEVICE=cpu ") + M2VK_BIN, "devices");
+  ASSERT_EQ(env.code, 0) << env.out;
+  EXPECT_NE(env.out.find("selected: the CPU reference path"), std::string::npos) << env.out;
+  EXPECT_EQ(env.out.find("[default, selected]"), std::string::npos) << env.out;
+  const CliRun j = run("devices --json --device cpu");
+  ASSERT_EQ(j.code, 0) << j.out;
+  const auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["selected"], "cpu");
+  for (const auto& d : doc["devices"]) EXPECT_FALSE(d["selected"].get<bool>()) << d["name"];
+  EXPECT_NE(run("devices --device no-such-device").code, 0);  // other specs are still checked
+}
