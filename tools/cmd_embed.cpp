@@ -154,9 +154,9 @@ int run_embed(const std::vector<std::string>& args) {
       std::fprintf(stderr, "m2vk embed: --profile measures GPU time; the CPU reference path has none\n");
     } else {
       print_stages("forward passes (summed; the first pass at a length also builds its filter spectra)",
-                   r.profile.stages, r.profile.wall_ms);
+                   r.profile.stages, r.profile.wall_ms());
       std::fprintf(stderr, "embed() wall time %.1f ms (forward passes %.1f ms; the rest is tokenization and packing)\n",
-                   embed_ms, r.profile.wall_ms);
+                   embed_ms, r.profile.wall_ms());
       std::fprintf(stderr, "GPU time on %s: %.3f ms in %zu submits\n", model.gpu_model()->device_info().name.c_str(),
                    r.profile.total_ms, r.profile.submits);
       std::fprintf(stderr, "%-32s %10s %7s %6s\n", "op", "ms", "calls", "%");

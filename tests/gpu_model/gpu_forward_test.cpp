@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include <cmath>
 
@@ -162,17 +163,24 @@ TEST_F(GpuForward, ProfileStagesShowTheFirstPassBuildingSpectraAndTheSecondNot) 
   gpu::GpuModel gm(parts_->config, parts_->weights, options());
   const Batch b = random_batch(cfg_, 1, 200, 3);
   gpu::GpuProfile first, second;
-  gm.forward(b, nullptr, &first);
-  gm.forward(b, nullptr, &second);
+  double outside_ms[2];
+  for (gpu::GpuProfile* p : {&first, &second}) {
+    const auto t0 = std::chrono::steady_clock::now();
+    gm.forward(b, nullptr, p);
+    outside_ms[p == &second] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  }
   auto stage = [](const gpu::GpuProfile& p, const std::string& name) -> const gpu::StageTime* {
     for (const auto& s : p.stages)
       if (s.stage == name) return &s;
     return nullptr;
   };
   for (const gpu::GpuProfile* p : {&first, &second}) {
-    double sum = 0;
-    for (const auto& s : p->stages) sum += s.ms;
-    EXPECT_NEAR(sum, p->wall_ms, 1e-6 * p->wall_ms + 1e-9);
+    // Exclusive parts of the pass: together within the wall time measured around forward(), and
+    // covering most of it (only validation and result packing happen outside the stages).
+    const double outside = outside_ms[p == &second];
+    EXPECT_LE(p->wall_ms(), outside + 0.01) << "stages overlap or count twice";
+    EXPECT_GE(p->wall_ms(), 0.5 * outside) << "stages miss part of the pass";
+    for (const auto& s : p->stages) EXPECT_GE(s.ms, 0.0) << s.stage;
     ASSERT_NE(stage(*p, "layers"), nullptr);
     EXPECT_GT(stage(*p, "layers")->ms, 0.0);
   }

@@ -73,7 +73,6 @@ class StageClock {
     const double ms = std::chrono::duration<double, std::milli>(now - last_).count();
     add_stage_time(profile_->stages, stage, ms - (created - created_));
     if (created > created_) add_stage_time(profile_->stages, "pipeline creation", created - created_);
-    profile_->wall_ms += ms;
     last_ = now;
     created_ = created;
   }

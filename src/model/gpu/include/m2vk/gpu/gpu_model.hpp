@@ -77,7 +77,7 @@ struct GpuProfile {
   std::vector<OpTime> ops;  // sorted by time, largest first
   double total_ms = 0.0;    // sum of all ops' GPU time
   std::size_t submits = 0;
-  // Where the wall time of the pass(es) went, in exclusive parts, and the whole: "buffers +
+  // Where the wall time of the pass(es) went, in exclusive parts (wall_ms() is their sum): "buffers +
   // upload" (activation buffers, allocated when a shape is first seen; the token ids),
   // "filters + spectra" (per-length set-up: Hyena filters evaluated and transformed on the
   // device, once per filter and length while the spectra stay cached), "pipeline creation"
@@ -85,7 +85,11 @@ struct GpuProfile {
   // the layers' GPU work; on lavapipe this includes JIT compilation at a pipeline's first
   // dispatch that the driver's shader cache did not have), "download".
   std::vector<StageTime> stages;
-  double wall_ms = 0.0;
+  double wall_ms() const {
+    double s = 0.0;
+    for (const auto& st : stages) s += st.ms;
+    return s;
+  }
 };
 
 // Device memory in use, for reports and the memory benchmark.
