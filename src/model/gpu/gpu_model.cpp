@@ -134,41 +134,24 @@ struct GpuModel::Impl {
     return s;
   }
 
-  // Bytes of the area with_filter uses: the planes, then the MLP scratch on a 256-byte boundary.
-  u64 filter_planes_bytes(const DeviceFilter& f, u32 L) const {
-    const u64 plane = u64(cfg.hidden_size) * L * 4;
-    return ((f.rev ? 2 : 1) * plane + 255) / 256 * 256;
-  }
-  u64 filter_area_bytes(const DeviceFilter& f, u32 L) const {
-    return filter_planes_bytes(f, L) + ops::hyena_filter_scratch_bytes(L, f.tables.order);
-  }
-
   // Evaluates filter `f` at length L on the device into `area` (or a temporary buffer when
   // `area` is too small) and records what `use` needs with the values in place (one submit):
   // kf at offset 0, kr after it for bidirectional filters, each token-major (L, H), the MLP
   // scratch after.
   template <typename Use>
   void with_filter(const DeviceFilter& f, u32 L, const host::BufferRange& area, Use&& use) {
-    const u64 plane = u64(cfg.hidden_size) * L * 4;
-    const u64 planes = filter_planes_bytes(f, L);
-    const u64 scratch = ops::hyena_filter_scratch_bytes(L, f.tables.order);
+    const u64 bytes = filter_area_bytes(f.tables, L, f.rev.has_value());
     host::Buffer tmp;
     host::BufferRange dst = area;
-    if (dst.size < planes + scratch) {
-      tmp = ctx->create_buffer(planes + scratch);
+    if (dst.size < bytes) {
+      tmp = ctx->create_buffer(bytes);
       dst = tmp.range();
     }
-    std::optional<host::BufferRange> kr;
-    if (f.rev) kr = dst.slice(plane, plane);
-    const ops::FilterInput in = ops::FilterInput::token_major(dst.slice(0, plane), kr, static_cast<u32>(cfg.hidden_size), L);
-    const host::BufferRange sc = dst.slice(planes, scratch);
-    const float w_mod = static_cast<float>(cfg.hyena_w_mod);
     host::RecordOptions ro;
     ro.profile = profile != nullptr;
     host::CommandRecorder rec = ctx->record(ro);
-    static_assert(kSpectrumFilterLayout == ops::FilterLayout::TokenMajor, "FilterInput::token_major below");
-    ops::record_hyena_filter(*ctx, rec, f.tables, f.fwd, w_mod, L, sc, in.kf, kSpectrumFilterLayout);
-    if (f.rev) ops::record_hyena_filter(*ctx, rec, f.tables, *f.rev, w_mod, L, sc, *in.kr, kSpectrumFilterLayout);
+    const ops::FilterInput in = record_filter_planes(*ctx, rec, f.tables, f.fwd, f.rev ? &*f.rev : nullptr,
+                                                     static_cast<float>(cfg.hyena_w_mod), L, dst);
     use(rec, in);
     rec.submit_and_wait();  // before `area` is reused (next filter, or the layer itself)
     if (profile) {
@@ -207,7 +190,7 @@ struct GpuModel::Impl {
   // The filter values themselves (intermediates for compare): fwd and, if bidirectional, rev.
   std::pair<FloatTensor, FloatTensor> filter_values(const DeviceFilter& f, u32 L) {
     const int64_t H = cfg.hidden_size;
-    host::Buffer area = ctx->create_buffer(filter_area_bytes(f, L));
+    host::Buffer area = ctx->create_buffer(filter_area_bytes(f.tables, L, f.rev.has_value()));
     host::BufferRange kfr, krr;
     with_filter(f, L, area.range(), [&](host::CommandRecorder&, const ops::FilterInput& in) {
       kfr = in.kf;
@@ -461,20 +444,8 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
       c1.accumulate = c2.has_value();
       m.fft->record(*rec, c1);
       ops::record_linear(ctx, *rec, yv, lw.out_linear, mv, plain);
-      // MLP in token chunks: a = act(m W_g^T), o = a W_o^T + b, h = LayerNorm(o + m).
-      for (u64 t0 = 0; t0 < T; t0 += plan.chunk_tokens) {
-        const u32 n = static_cast<u32>(std::min<u64>(plan.chunk_tokens, T - t0));
-        const MatrixView mc = MatrixView::row_major(mb, 1, n, H, t0 * H);
-        const MatrixView hc = MatrixView::row_major(hb, 1, n, H, t0 * H);
-        const MatrixView ac = MatrixView::row_major(ab, 1, n, glu ? I : G);
-        const MatrixView oc = MatrixView::row_major(ob, 1, n, H);
-        ops::GemmOptions go = plain;
-        go.epilogue = glu ? ops::Epilogue::Glu : ops::Epilogue::Gelu;
-        if (glu && !fused) go.glu_scratch = glub;
-        ops::record_linear(ctx, *rec, mc, lw.gated, ac, go);
-        ops::record_linear(ctx, *rec, ac, lw.wo, oc, plain);
-        ops::record_layer_norm(ctx, *rec, oc, mc, lw.norm, hc);
-      }
+      record_mlp_chunks(ctx, *rec, {mb, hb, ab, ob, glub, T, plan.chunk_tokens, H, glu ? I : G, glu, fused}, lw.gated, lw.wo,
+                        lw.norm, plain);
       continue;
     }
 

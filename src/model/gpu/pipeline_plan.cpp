@@ -136,14 +136,9 @@ PipelinePlan plan_forward_pipelines(host::Context& ctx, const ModelConfig& cfg, 
   for (const Filter* f : {&filter1, filter2 ? &*filter2 : nullptr}) {
     if (!f) continue;
     const u32 len = spectrum_filter_length(L, f->tables.lmax);  // as GpuModel evaluates it
-    const u64 plane = u64(H) * len * 4, planes = ((f->rev ? 2 : 1) * plane + 255) / 256 * 256;
-    const u64 scratch = ops::hyena_filter_scratch_bytes(len, f->tables.order);
-    const host::BufferRange area = pb.size >= planes + scratch ? pb : fake(planes + scratch);
-    const float w_mod = static_cast<float>(cfg.hyena_w_mod);
-    const host::BufferRange sc = area.slice(planes, scratch);
-    const auto layout = kSpectrumFilterLayout;
-    ops::record_hyena_filter(ctx, rec, f->tables, f->fwd, w_mod, len, sc, area.slice(0, plane), layout);
-    if (f->rev) ops::record_hyena_filter(ctx, rec, f->tables, *f->rev, w_mod, len, sc, area.slice(plane, plane), layout);
+    const u64 bytes = filter_area_bytes(f->tables, len, f->rev.has_value());
+    record_filter_planes(ctx, rec, f->tables, f->fwd, f->rev ? &*f->rev : nullptr, static_cast<float>(cfg.hyena_w_mod), len,
+                         pb.size >= bytes ? pb : fake(bytes));
   }
   add_fft(true);
 
@@ -151,19 +146,7 @@ PipelinePlan plan_forward_pipelines(host::Context& ctx, const ModelConfig& cfg, 
   ops::record_short_conv_gated(ctx, rec, pv, short_conv, x1vv, x2v);
   add_fft(false);
   ops::record_linear(ctx, rec, yv, out_linear, mv, plain);
-  for (u64 t0 = 0; t0 < T; t0 += plan.chunk_tokens) {
-    const u32 n = static_cast<u32>(std::min<u64>(plan.chunk_tokens, T - t0));
-    const MatrixView mc = MatrixView::row_major(mb, 1, n, H, t0 * H);
-    const MatrixView hc = MatrixView::row_major(hb, 1, n, H, t0 * H);
-    const MatrixView ac = MatrixView::row_major(ab, 1, n, glu ? I : G);
-    const MatrixView oc = MatrixView::row_major(ob, 1, n, H);
-    ops::GemmOptions go = plain;
-    go.epilogue = glu ? ops::Epilogue::Glu : ops::Epilogue::Gelu;
-    if (glu && !fused) go.glu_scratch = glub;
-    ops::record_linear(ctx, rec, mc, gated, ac, go);
-    ops::record_linear(ctx, rec, ac, wo, oc, plain);
-    ops::record_layer_norm(ctx, rec, oc, mc, norm, hc);
-  }
+  record_mlp_chunks(ctx, rec, {mb, hb, ab, ob, glub, T, plan.chunk_tokens, H, glu ? I : G, glu, fused}, gated, wo, norm, plain);
 
   // Heads (every checkpoint has the pooler; classifiers as expected_tensor_specs has them).
   const ops::LinearWeights pooler = linear(H, H, 1, true);
