@@ -8,6 +8,7 @@ PACKAGES=(
   libvulkan-dev glslc glslang-tools glslang-dev spirv-tools
   vulkan-validationlayers vulkan-tools mesa-vulkan-drivers
   libzip-dev nlohmann-json3-dev libvkfft-dev libutf8proc-dev libgtest-dev
+  libxxhash-dev
   clang libclang-rt-14-dev
   libcpp-httplib-dev libssl-dev
   # The Python module (python/) and its tests: pybind11, numpy, pytest, tqdm, Dask.

@@ -61,6 +61,7 @@ class GpuForward : public ::testing::Test {
   static gpu::GpuOptions options() {
     gpu::GpuOptions o;
     o.validation = true;
+    o.spectrum_store_bytes = 0;  // these tests count spectra built; spectrum_store_test covers the files
     return o;
   }
   static test::TempDir* dir_;

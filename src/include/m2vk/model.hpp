@@ -126,6 +126,11 @@ struct ModelLoadOptions {
   // smaller budget trades memory for time: each layer's spectra are then rebuilt on the device
   // every forward pass.
   std::optional<std::uint64_t> spectrum_budget_bytes;
+  // GPU: cap in bytes of the filter spectra kept on disk between processes (beside the pipeline
+  // cache; m2vk/gpu/spectrum_store.hpp), so a new process at a length another one ran does not
+  // rebuild them. Unset: 4 GiB on a CPU device, off on a GPU (M2VK_SPECTRUM_CACHE_MB overrides
+  // that default); 0: off.
+  std::optional<std::uint64_t> spectrum_cache_bytes;
   // GPU: run the GEMMs with fp16 inputs and fp32 accumulation on cooperative matrices (tensor
   // cores) where the device has them (VK_NV_cooperative_matrix, subgroup size 32); elsewhere fp32.
   // notes() says which ran. Error against fp32: src/ops/README-layer-ops.md.

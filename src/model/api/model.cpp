@@ -50,6 +50,7 @@ Model Model::load(const std::filesystem::path& dir, const ModelLoadOptions& opti
     const Device& req = options.device;
     go.device_spec = !req.spec.empty() ? req.spec : req.index >= 0 ? std::to_string(req.index) : "";
     if (options.spectrum_budget_bytes) go.spectrum_budget_bytes = std::max<std::uint64_t>(*options.spectrum_budget_bytes, 1);
+    go.spectrum_store_bytes = options.spectrum_cache_bytes;
     if (options.reduced_precision) go.gemm_precision = ops::Precision::FP16CoopMat;
     go.kernels = options.kernels;
     impl->gpu = std::make_unique<gpu::GpuModel>(impl->parts.config, impl->parts.weights, go);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "m2vk/batch.hpp"
+#include "m2vk/gpu/spectrum_store.hpp"
 
 namespace m2vk::gpu {
 
@@ -62,6 +63,17 @@ DeviceFilter DeviceWeights::filter(host::Context& ctx, const HyenaFilterWeights&
   d.tables.channels = static_cast<std::uint32_t>(f.fwd.w6.shape.at(0));
   d.fwd = mlp(ctx, f.fwd, name + ".implicit_filter");
   if (f.rev) d.rev = mlp(ctx, *f.rev, name + ".implicit_filter_rev");
+  std::uint64_t h = 0;
+  auto add = [&](const FloatTensor& t) {
+    const std::int64_t dims = static_cast<std::int64_t>(t.shape.size());
+    h = hash_bytes(t.shape.data(), t.shape.size() * sizeof(t.shape[0]), hash_bytes(&dims, sizeof dims, h));
+    h = hash_bytes(t.data.data(), t.data.size() * sizeof(float), h);
+  };
+  for (const FloatTensor* t : {&f.z, &f.t, &f.deltas, &f.freq}) add(*t);
+  for (const FilterMlpWeights* m : {&f.fwd, f.rev ? &*f.rev : nullptr})
+    if (m)
+      for (const FloatTensor* t : {&m->w0, &m->b0, &m->w2, &m->b2, &m->w4, &m->b4, &m->w6}) add(*t);
+  d.weights_hash = hex64(h) + (f.rev ? "b" : "u");
   return d;
 }
 

@@ -22,6 +22,9 @@ struct DeviceFilter {
   ops::HyenaFilterTables tables;
   ops::HyenaFilterMlp fwd;
   std::optional<ops::HyenaFilterMlp> rev;  // bidirectional only
+  // Hash (hex) of every weight the filter's spectra depend on (tables and MLPs, not d): what
+  // the spectrum store keys its files by (m2vk/gpu/spectrum_store.hpp).
+  std::string weights_hash;
 };
 
 struct DeviceLayer {

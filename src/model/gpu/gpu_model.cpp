@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -122,6 +123,8 @@ struct GpuModel::Impl {
   u64 peak = 0;
   std::vector<StageTime> load_stages;
   std::string budget_reason;
+  std::unique_ptr<SpectrumStore> store;  // spectra on disk between processes; null when off
+  std::string store_reason;
   GpuProfile* profile = nullptr;  // forward()'s, while it runs: the filter submits' GPU times go there too
 
   Impl(const ModelConfig& c, const GpuOptions& opt) : cfg(c), options(opt) {}
@@ -172,13 +175,23 @@ struct GpuModel::Impl {
     const DeviceLayer& dl = dw->layers[i];
     const u32 N = ops::fft_size_for(L);
     LayerSpectra out;
+    const ops::FftBackend backend = fft->backend_for(N, cfg.hidden_size);
     auto one = [&](const DeviceFilter& f, const std::string& key) -> std::shared_ptr<const ops::FilterSpectrum> {
-      if (auto hit = fft->cache().find(key, N, fft->backend_for(N, cfg.hidden_size)); hit && hit->len >= L) return hit;
+      if (auto hit = fft->cache().find(key, N, backend); hit && hit->len >= L) return hit;
       const u32 len = spectrum_filter_length(L, f.tables.lmax);
+      SpectrumId id;
+      if (store) {
+        id = spectrum_id(f, key, N, backend, len);
+        if (std::shared_ptr<const ops::FilterSpectrum> s = store->load(*ctx, id)) {
+          fft->cache().insert(key, s);
+          return s;
+        }
+      }
       std::shared_ptr<const ops::FilterSpectrum> s;
       with_filter(f, len, area, [&](host::CommandRecorder& rec, const ops::FilterInput& in) {
         s = fft->spectrum(rec, key, in, N);
       });
+      if (store) store->save(*ctx, id, *s, s->bytes() * spectra_per_pass());  // a skip is in its stats
       return s;
     };
     const std::string prefix = "layer" + std::to_string(i) + ".";
@@ -208,6 +221,27 @@ struct GpuModel::Impl {
     FloatTensor kf = channel_major(kfr), kr;
     if (f.rev) kr = channel_major(krr);
     return {std::move(kf), std::move(kr)};
+  }
+
+  u64 spectra_per_pass() const { return u64(cfg.num_hidden_layers) * (cfg.residual_long_conv ? 2 : 1); }
+
+  // What a spectrum of filter f at FFT size N, built from `len` taps, is (the store's key).
+  SpectrumId spectrum_id(const DeviceFilter& f, const std::string& key, u32 N, ops::FftBackend backend, u32 len) const {
+    SpectrumId id;
+    char w_mod[32];
+    std::snprintf(w_mod, sizeof w_mod, "%.9g", cfg.hyena_w_mod);
+    id.filter = f.weights_hash + " w_mod=" + w_mod + " " + key;
+    id.backend = backend;
+    if (backend == ops::FftBackend::Ours) {
+      id.plan = fft->plan_for(N);
+    } else {
+      id.plan.n = N;
+      id.plan.m2 = N / 2;
+    }
+    id.channels = f.tables.channels;
+    id.len = len;
+    id.bidirectional = f.rev.has_value();
+    return id;
   }
 
   bool all_spectra_fit(u32 L) const {
@@ -252,6 +286,28 @@ GpuModel::GpuModel(const ModelConfig& config, const ModelWeights& weights, const
   m.fft_chooser = std::make_unique<FftBackendChooser>(*m.ctx, options.kernels, fo, choice_file);
   fo.choose_backend = [c = m.fft_chooser.get()](u32 n, u32 channels) { return c->choose(n, channels); };
   m.fft = std::make_unique<ops::FftConv>(*m.ctx, fo);
+  std::uint64_t store_bytes = 0;
+  if (options.spectrum_store_bytes) {
+    store_bytes = *options.spectrum_store_bytes;
+    m.store_reason = store_bytes ? std::to_string(store_bytes >> 20) + " MB (asked for)" : "off (asked for)";
+  } else {
+    const SpectrumStoreDefault d = default_spectrum_store(m.ctx->device_info());
+    store_bytes = d.bytes;
+    m.store_reason = d.reason;
+  }
+  if (store_bytes) {
+    std::filesystem::path dir;
+    if (options.spectrum_store_dir) {
+      dir = *options.spectrum_store_dir;
+    } else {
+      const std::filesystem::path pc = m.ctx->pipeline_cache_path();
+      dir = (pc.empty() ? host::default_cache_dir() : pc.parent_path()) / "spectra";
+    }
+    // recipe: bump when the host side of building a spectrum changes (the filter evaluation's
+    // dispatches, spectrum_filter_length, the FFT op's spectrum recording) so older files go unused.
+    m.store = std::make_unique<SpectrumStore>(
+        dir, store_bytes, spectrum_device_identity(m.ctx->device_info()) + " kernels=" + kernels_identity() + " recipe=1");
+  }
   m.precision = ops::resolve_precision(*m.ctx, options.gemm_precision);
   if (m.precision != options.gemm_precision)
     m.precision_fallback = ops::coopmat_missing(m.ctx->device_info(), ops::coopmat_enabled(*m.ctx));
@@ -267,6 +323,8 @@ std::string GpuModel::gemm_precision_fallback() const { return impl_->precision_
 host::Context& GpuModel::context() { return *impl_->ctx; }
 const std::vector<StageTime>& GpuModel::load_stages() const { return impl_->load_stages; }
 const std::string& GpuModel::spectrum_budget_reason() const { return impl_->budget_reason; }
+const SpectrumStore* GpuModel::spectrum_store() const { return impl_->store.get(); }
+const std::string& GpuModel::spectrum_store_reason() const { return impl_->store_reason; }
 
 GpuMemory GpuModel::memory() const {
   GpuMemory r;

@@ -22,6 +22,7 @@
 #include "m2vk/batch.hpp"
 #include "m2vk/config.hpp"
 #include "m2vk/gpu/kernel_choice.hpp"
+#include "m2vk/gpu/spectrum_store.hpp"
 #include "m2vk/host/device_info.hpp"
 #include "m2vk/kernel_policy.hpp"
 #include "m2vk/ops/gemm_precision.hpp"
@@ -55,6 +56,11 @@ struct GpuOptions {
   KernelPolicy kernels = KernelPolicy::Auto;
   // Where auto records its choices; unset: kernel_choice.json beside the pipeline cache.
   std::optional<std::filesystem::path> kernel_choice_file;
+  // Filter spectra kept on disk between processes (m2vk/gpu/spectrum_store.hpp): the cap in bytes
+  // of their files; unset = default_spectrum_store() (on for a CPU device, off for a GPU), 0 = off.
+  std::optional<std::uint64_t> spectrum_store_bytes;
+  // Their folder; unset: "spectra" beside the pipeline cache.
+  std::optional<std::filesystem::path> spectrum_store_dir;
 };
 
 // GPU time of one op type (the recorder's dispatch name) summed over a forward pass.
@@ -133,6 +139,9 @@ class GpuModel {
   const std::vector<StageTime>& load_stages() const;
   // How the spectrum budget was chosen ("" when GpuOptions gave one).
   const std::string& spectrum_budget_reason() const;
+  // The spectrum files in use (null when off), and how that was decided.
+  const SpectrumStore* spectrum_store() const;
+  const std::string& spectrum_store_reason() const;
 
   struct Impl;
 
