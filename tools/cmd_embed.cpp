@@ -164,6 +164,7 @@ int run_embed(const std::vector<std::string>& args) {
         std::fprintf(stderr, "%-32s %10.3f %7zu %5.1f%%\n", op.op.c_str(), op.ms, op.count,
                      r.profile.total_ms > 0 ? 100.0 * op.ms / r.profile.total_ms : 0.0);
       std::fprintf(stderr, "device memory: %s\n", m2vk::cli::describe_device_memory(model).c_str());
+      std::fprintf(stderr, "%s\n", m2vk::cli::describe_spectrum_cache(model).c_str());
       std::fprintf(stderr, "GEMM precision: %s\n", std::string(m2vk::ops::precision_name(model.gpu_model()->gemm_precision())).c_str());
     }
   }

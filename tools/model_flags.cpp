@@ -45,6 +45,11 @@ void declare_load_flags(ArgParser& p) {
               "shown by `m2vk devices`: half of the available host memory on a CPU device, a GPU's heap less the "
               "weights and a quarter; the 80M-32k model needs 4800 to cache all at 32k tokens; "
               "less rebuilds them every pass)")
+      .option("--spectrum-cache",
+              "GPU: MB of disk for filter spectra kept between processes (in the cache folder beside the pipeline "
+              "cache), so a later run at a length does not rebuild them (default 4096 on a CPU device, where "
+              "building them takes seconds; 0 on a GPU, where it takes milliseconds; M2VK_SPECTRUM_CACHE_MB "
+              "sets the default); 0 = off")
       .option("--precision",
               "GPU GEMMs: fp32 (default) or fp16 (fp16 inputs, fp32 accumulation on cooperative matrices where the "
               "device has VK_NV_cooperative_matrix; elsewhere fp32, and the notes say so)")
@@ -55,6 +60,7 @@ ModelLoadOptions parse_load_options(const ArgParser& p) {
   ModelLoadOptions lo;
   lo.device = parse_device_flag(p);
   if (auto mb = p.get_int("--spectrum-budget", 0, 1 << 30)) lo.spectrum_budget_bytes = std::uint64_t(*mb) << 20;
+  if (auto mb = p.get_int("--spectrum-cache", 0, 1 << 30)) lo.spectrum_cache_bytes = std::uint64_t(*mb) << 20;
   const std::string precision = p.get_or("--precision", "fp32");
   if (precision == "fp16") lo.reduced_precision = true;
   else if (precision != "fp32") throw UsageError("--precision '" + precision + "': expected fp32 or fp16");
@@ -83,6 +89,20 @@ std::string describe_device_memory(const Model& model) {
   std::string out = buf;
   if (!g->spectrum_budget_reason().empty()) out += " (" + g->spectrum_budget_reason() + ")";
   return out;
+}
+
+std::string describe_spectrum_cache(const Model& model) {
+  const gpu::GpuModel* g = model.gpu_model();
+  if (!g) return "";
+  const gpu::SpectrumStore* st = g->spectrum_store();
+  if (!st) return "spectrum files: " + g->spectrum_store_reason();
+  const gpu::SpectrumStoreStats& s = st->stats();
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "spectrum files: %zu read (%.0f MB, %.0f ms), %zu written (%.0f MB, %.0f ms)", s.read,
+                s.read_bytes / 1e6, s.read_ms, s.written, s.written_bytes / 1e6, s.write_ms);
+  std::string out = buf;
+  if (s.skipped) out += ", " + std::to_string(s.skipped) + " not written (" + s.last_skip + ")";
+  return out + " in " + st->dir().string() + ", cap " + g->spectrum_store_reason();
 }
 
 }  // namespace m2vk::cli

@@ -27,5 +27,7 @@ std::string precision_note(const Model& model, const ModelLoadOptions& options);
 
 // "weights 396 MB, activations 69 MB (peak), filter spectra 94 MB" for a GPU model, "" otherwise.
 std::string describe_device_memory(const Model& model);
+// "spectrum files: 24 read (302 MB, 180 ms), 0 written (...) in DIR, cap ..." ("" without a GPU model).
+std::string describe_spectrum_cache(const Model& model);
 
 }  // namespace m2vk::cli

@@ -4,6 +4,7 @@
 
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -65,7 +66,10 @@ TEST_F(GpuCli, CompareFailsAboveThresholdAndRejectsBadFlags) {
 
 TEST_F(GpuCli, EmbedProfileAndDeviceByName) {
   // --kernels forces the long convolution's backend (auto may pick either), seen in the profile.
-  const CliRun r = run("embed --model " + q(dir_->path()) + " --device llvmpipe --max-length 32 --profile --kernels ours hi", true);
+  // --spectrum-cache 0: the profile below must show the filters being built, not read from disk.
+  const CliRun r = run("embed --model " + q(dir_->path()) +
+                           " --device llvmpipe --max-length 32 --profile --kernels ours --spectrum-cache 0 hi",
+                       true);
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("GPU time on llvmpipe"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("fft_conv"), std::string::npos) << r.out;
@@ -94,6 +98,30 @@ TEST_F(GpuCli, SpectrumBudgetZeroRebuildsSpectraWithTheSameEmbedding) {
   EXPECT_EQ(json_part(rebuilt), cached.out);
   EXPECT_EQ(run(base + "--spectrum-budget -5 hi").code, 2);
   EXPECT_EQ(run(base + "--spectrum-budget lots hi").code, 2);
+}
+
+TEST_F(GpuCli, SpectrumFilesCarryTheSpectraToTheNextProcess) {
+  // Two fresh processes sharing a cache folder: the first builds the spectra and writes them, the
+  // second reads them (no filter kernel runs) and prints the same embedding.
+  m2vk::test::TempDir cache;
+  const std::string bin = "M2VK_CACHE_DIR=" + q(cache.path()) + " " + M2VK_BIN;
+  const std::string args = "embed --model " + q(dir_->path()) + " --device llvmpipe --max-length 64 --kernels ours --profile hello world";
+  const CliRun first = m2vk::test::run_cli(bin, args, true), second = m2vk::test::run_cli(bin, args, true);
+  ASSERT_EQ(first.code, 0) << first.out;
+  ASSERT_EQ(second.code, 0) << second.out;
+  EXPECT_NE(first.out.find("spectrum files: 0 read (0 MB"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("filter: hyena_filter_sin"), std::string::npos) << first.out;
+  EXPECT_EQ(first.out.find(" 0 written"), std::string::npos) << first.out;
+  EXPECT_EQ(second.out.find("spectrum files: 0 read"), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find(", 0 written (0 MB"), std::string::npos) << second.out;
+  EXPECT_EQ(second.out.find("filter: "), std::string::npos) << second.out;
+  EXPECT_EQ(json_part(first), json_part(second));
+  EXPECT_FALSE(std::filesystem::is_empty(cache.path() / "spectra"));
+  const CliRun off = m2vk::test::run_cli(bin, args + " --spectrum-cache 0", true);
+  EXPECT_NE(off.out.find("spectrum files: off (asked for)"), std::string::npos) << off.out;
+  EXPECT_EQ(json_part(off), json_part(first));
+  EXPECT_EQ(run(embed_base() + "--spectrum-cache -1 hi").code, 2);
+  EXPECT_EQ(run(embed_base() + "--spectrum-cache lots hi").code, 2);
 }
 
 TEST_F(GpuCli, PrecisionFp16SaysWhyItRunsFp32OnLavapipe) {
