@@ -11,7 +11,9 @@
 // work does not depend on them) and the table shows m2vk / PyTorch speed ratios. Prints figures
 // and a JSON line; asserts nothing. The JSON also breaks the warm load and each length's first pass
 // into named stages (Model::load_stages, GpuProfile::stages): what a fresh process pays before its
-// first embedding, beside the steady pass.
+// first embedding, beside the steady pass. The cache folder is new for each run, so the first pass
+// builds the spectra (and, where spectrum files are on, writes them: --spectrum-cache 0 leaves
+// that out; bench/e2e/side_by_side.py times processes that read them).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -57,6 +59,7 @@ struct Args {
   bool fp16 = false;  // --precision fp16: cooperative-matrix GEMMs where the device has them
   int threads = 0;    // --threads N for the PyTorch baseline (0: its default)
   long spectrum_budget_mb = -1;  // --spectrum-budget MB (-1: the library's default rule)
+  long spectrum_cache_mb = -1;   // --spectrum-cache MB: spectrum files on disk (-1: default, 0: off)
 };
 
 nlohmann::json stages_json(const std::vector<m2vk::gpu::StageTime>& stages) {
@@ -83,6 +86,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--json") a.json = val();
     else if (k == "--threads") a.threads = std::stoi(val());
     else if (k == "--spectrum-budget") a.spectrum_budget_mb = std::stol(val());
+    else if (k == "--spectrum-cache") a.spectrum_cache_mb = std::stol(val());
     else if (k == "--precision") {
       const std::string p = val();
       if (p != "fp32" && p != "fp16") throw std::runtime_error("--precision " + p + ": expected fp32 or fp16");
@@ -90,7 +94,7 @@ Args parse(int argc, char** argv) {
     }
     else throw std::runtime_error("unknown argument " + k +
                                   " (--model DIR --lengths a,b --batches a,b --repeats N --torch --threads N --device SPEC --precision fp32|fp16 "
-                                  "--spectrum-budget MB --json F)");
+                                  "--spectrum-budget MB --spectrum-cache MB --json F)");
   }
   if (a.model.empty()) throw std::runtime_error("--model DIR is required");
   return a;
@@ -152,6 +156,7 @@ int main(int argc, char** argv) {
     lo.device = m2vk::Device::parse(a.device.empty() ? "gpu" : "gpu:" + a.device);
     lo.reduced_precision = a.fp16;
     if (a.spectrum_budget_mb >= 0) lo.spectrum_budget_bytes = std::uint64_t(a.spectrum_budget_mb) << 20;
+    if (a.spectrum_cache_mb >= 0) lo.spectrum_cache_bytes = std::uint64_t(a.spectrum_cache_mb) << 20;
     auto t0 = Clock::now();
     auto model = std::make_unique<m2vk::Model>(m2vk::Model::load(a.model, lo));
     const double cold_s = since(t0);

@@ -3,7 +3,9 @@
 
 For each length L and repeat, in alternating order (so machine noise hits both alike):
   - a fresh `m2vk embed --model DIR --max-length L TEXT` process, timed from outside (load, first
-    pass, exit: what `time m2vk embed ...` shows);
+    pass, exit: what `time m2vk embed ...` shows), which reads the filter spectra an earlier
+    process at L wrote to the cache folder (the run's first process, recorded apart);
+  - the same with `--spectrum-cache 0`: it builds the spectra, as the first process at a length does;
   - a fresh `m2bert_torch.py once` process at L, timed from outside and with its own load and
     first-pass figures;
 then, once per length, the steady pass of each: `m2vk_bench_e2e --lengths L` (which also reports
@@ -84,13 +86,17 @@ def main():
         # a user's later runs cost (this one is printed and recorded apart).
         cold[L], _ = timed([m2vk, "embed", "--model", args.model, "--max-length", str(L), TEXT], env)
         print(f"L={L}: m2vk process with the caches as they were {cold[L]:.2f} s", flush=True)
-        fresh_m2vk, fresh_torch, torch_inner = [], [], []
+        fresh_m2vk, fresh_build, fresh_torch, torch_inner = [], [], [], []
         for r in range(args.repeats):
-            order = ("m2vk", "torch") if r % 2 == 0 else ("torch", "m2vk")
+            order = ("m2vk", "build", "torch") if r % 2 == 0 else ("torch", "build", "m2vk")
             for side in order:
-                if side == "m2vk":
+                if side == "m2vk":  # reads the spectrum files the first process wrote
                     wall, _ = timed([m2vk, "embed", "--model", args.model, "--max-length", str(L), TEXT], env)
                     fresh_m2vk.append(wall)
+                elif side == "build":  # spectrum files off: builds the spectra as a first run does
+                    wall, _ = timed([m2vk, "embed", "--model", args.model, "--max-length", str(L),
+                                     "--spectrum-cache", "0", TEXT], env)
+                    fresh_build.append(wall)
                 else:
                     wall, out = timed([args.python, torch_script, "once", "--model", args.model, "--length", str(L),
                                        "--threads", str(args.threads)], torch_env)
@@ -98,7 +104,8 @@ def main():
                     blas = j["blas"]
                     fresh_torch.append(wall)
                     torch_inner.append(j["load_s"] + j["first_pass_s"])
-            print(f"L={L} repeat {r + 1}: m2vk process {fresh_m2vk[-1]:.2f} s, PyTorch process {fresh_torch[-1]:.2f} s "
+            print(f"L={L} repeat {r + 1}: m2vk process {fresh_m2vk[-1]:.2f} s (building spectra {fresh_build[-1]:.2f} s), "
+                  f"PyTorch process {fresh_torch[-1]:.2f} s "
                   f"(load + first pass inside it {torch_inner[-1]:.2f} s)", flush=True)
         # Steady passes, m2vk first on even lengths' index, PyTorch first otherwise.
         with tempfile.TemporaryDirectory() as tmp:
@@ -118,6 +125,7 @@ def main():
         row = {
             "L": L,
             "m2vk_process_s": fresh_m2vk, "m2vk_process_caches_as_they_were_s": cold[L],
+            "m2vk_process_building_spectra_s": fresh_build,
             "torch_process_s": fresh_torch, "torch_load_first_s": torch_inner,
             "m2vk_steady_ms": mres["ms"], "torch_steady_ms": tres["ms"],
             "m2vk_first_pass_ms": 1e3 * mres["warm_up_s"], "torch_first_pass_ms": tres["first_pass_ms"],
@@ -128,24 +136,28 @@ def main():
         }
         rows.append(row)
         med = statistics.median
-        print(f"L={L}: fresh process m2vk {med(fresh_m2vk):.2f} s vs PyTorch {med(fresh_torch):.2f} s "
-              f"({med(fresh_torch) / med(fresh_m2vk):.2f}x); steady m2vk {mres['ms']:.0f} ms vs PyTorch "
+        print(f"L={L}: fresh process m2vk {med(fresh_m2vk):.2f} s (building spectra {med(fresh_build):.2f} s) vs PyTorch "
+              f"{med(fresh_torch):.2f} s ({med(fresh_torch) / med(fresh_m2vk):.2f}x, "
+              f"{med(fresh_torch) / med(fresh_build):.2f}x); steady m2vk {mres['ms']:.0f} ms vs PyTorch "
               f"{tres['ms']:.0f} ms ({tres['ms'] / mres['ms']:.2f}x)", flush=True)
 
     med = statistics.median
     load_end = os.getloadavg()
     print(f"\nPyTorch: {args.threads} threads, BLAS {blas}; m2vk at {commit}; load average "
           f"{load_start[0]:.1f} at the start, {load_end[0]:.1f} at the end")
-    hdr = ("L", "m2vk load s", "m2vk 1st pass s", "m2vk steady s", "m2vk process s", "torch load s",
-           "torch 1st pass s", "torch steady s", "torch process s", "process ratio", "steady ratio")
+    hdr = ("L", "m2vk load s", "m2vk 1st pass s", "m2vk steady s", "m2vk process s", "m2vk process, building spectra s",
+           "torch load s", "torch 1st pass s", "torch steady s", "torch process s", "process ratio",
+           "process ratio, building", "steady ratio")
     print("| " + " | ".join(hdr) + " |")
     print("|" + "---|" * len(hdr))
     for r in rows:
         vals = (r["L"], f"{r['m2vk_load_warm_s']:.2f}", f"{r['m2vk_first_pass_ms'] / 1e3:.2f}",
-                f"{r['m2vk_steady_ms'] / 1e3:.2f}", f"{med(r['m2vk_process_s']):.2f}", f"{r['torch_load_s']:.2f}",
+                f"{r['m2vk_steady_ms'] / 1e3:.2f}", f"{med(r['m2vk_process_s']):.2f}",
+                f"{med(r['m2vk_process_building_spectra_s']):.2f}", f"{r['torch_load_s']:.2f}",
                 f"{r['torch_first_pass_ms'] / 1e3:.2f}", f"{r['torch_steady_ms'] / 1e3:.2f}",
                 f"{med(r['torch_process_s']):.2f}",
                 f"{med(r['torch_process_s']) / med(r['m2vk_process_s']):.2f}x",
+                f"{med(r['torch_process_s']) / med(r['m2vk_process_building_spectra_s']):.2f}x",
                 f"{r['torch_steady_ms'] / r['m2vk_steady_ms']:.2f}x")
         print("| " + " | ".join(str(v) for v in vals) + " |")
     if args.json:
