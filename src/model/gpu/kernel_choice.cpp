@@ -73,21 +73,24 @@ std::string describe(const FftChoice& c) {
 }
 
 std::string kernels_identity() {
-  u64 h = 1469598103934665603ull;  // FNV-1a over names and SPIR-V words
-  auto mix = [&](u64 v) {
-    for (int i = 0; i < 8; ++i) {
-      h ^= (v >> (8 * i)) & 0xff;
-      h *= 1099511628211ull;
+  static const std::string id = [] {  // the shipped kernels do not change while a process runs
+    u64 h = 1469598103934665603ull;  // FNV-1a over names and SPIR-V words
+    auto mix = [&](u64 v) {
+      for (int i = 0; i < 8; ++i) {
+        h ^= (v >> (8 * i)) & 0xff;
+        h *= 1099511628211ull;
+      }
+    };
+    for (const std::string& name : shaders::names()) {
+      for (char c : name) mix(static_cast<unsigned char>(c));
+      for (u32 w : shaders::find(name)) mix(w);
     }
-  };
-  for (const std::string& name : shaders::names()) {
-    for (char c : name) mix(static_cast<unsigned char>(c));
-    for (u32 w : shaders::find(name)) mix(w);
-  }
-  mix(static_cast<u64>(ops::vkfft_version()));  // VkFFT generates its kernels: its version is part of them
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+    mix(static_cast<u64>(ops::vkfft_version()));  // VkFFT generates its kernels: its version is part of them
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return std::string(buf);
+  }();
+  return id;
 }
 
 std::optional<FftChoice> KernelChoiceFile::find(const ChoiceKey& key, u32 n, u32 rows) const {
