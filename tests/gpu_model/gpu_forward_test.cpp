@@ -17,7 +17,7 @@
 #include "m2vk/ops/fft_conv.hpp"
 #include "m2vk/model.hpp"
 #include "m2vk/ref/forward.hpp"
-#include "../model/test_util.hpp"
+#include "gpu_test_util.hpp"
 
 namespace m2vk {
 namespace {
@@ -28,49 +28,17 @@ void expect_validation_clean(gpu::GpuModel& gm) {
   for (const auto& m : gm.context().validation_messages()) ADD_FAILURE() << "validation: " << m.id << ": " << m.message;
 }
 
-Batch random_batch(const ModelConfig& cfg, int64_t B, int64_t L, uint32_t seed) {
-  Batch b;
-  b.batch = B;
-  b.length = L;
-  uint32_t s = seed;
-  auto next = [&] { return s = s * 1664525u + 1013904223u; };
-  for (int64_t r = 0; r < B; ++r) {
-    const int64_t real = L - r * (L / 3);  // rows of different real length, right-padded
-    for (int64_t t = 0; t < L; ++t) {
-      const bool pad = t >= real;
-      b.input_ids.push_back(pad ? 0 : static_cast<int32_t>(103 + next() % (cfg.vocab_size - 103)));
-      b.token_type_ids.push_back(0);
-      b.attention_mask.push_back(pad ? 0 : 1);
-    }
-  }
-  return b;
-}
+using test::random_batch;
 
-class GpuForward : public ::testing::Test {
+class GpuForward : public test::TinyDemoModelTest<7> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir();
-    cfg_ = demo_config(DemoShape::Tiny, 2048);
-    write_demo_model(dir_->path(), cfg_, 7);
-    parts_ = new ModelParts(load_model_parts(dir_->path()));
-  }
-  static void TearDownTestSuite() {
-    delete parts_;
-    delete dir_;
-  }
   static gpu::GpuOptions options() {
     gpu::GpuOptions o;
     o.validation = true;
     o.spectrum_store_bytes = 0;  // these tests count spectra built; spectrum_store_test covers the files
     return o;
   }
-  static test::TempDir* dir_;
-  static ModelConfig cfg_;
-  static ModelParts* parts_;
 };
-test::TempDir* GpuForward::dir_ = nullptr;
-ModelConfig GpuForward::cfg_;
-ModelParts* GpuForward::parts_ = nullptr;
 
 TEST(GpuGolden, EveryGoldenSetPassesOnTheGpu) {
   for (const char* set : {"tiny-retrieval", "tiny-unidirectional", "tiny-classifier", "composer", "legacy-format"}) {

@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-#include "../model/test_util.hpp"
+#include "gpu_test_util.hpp"
 #include "m2vk/demo_model.hpp"
 #include "m2vk/gpu/gpu_model.hpp"
 #include "m2vk/gpu/pipeline_plan.hpp"
@@ -19,19 +19,7 @@
 namespace m2vk {
 namespace {
 
-Batch random_batch(const ModelConfig& cfg, int64_t B, int64_t L) {
-  Batch b;
-  b.batch = B;
-  b.length = L;
-  uint32_t s = 11;
-  for (int64_t i = 0; i < B * L; ++i) {
-    s = s * 1664525u + 1013904223u;
-    b.input_ids.push_back(static_cast<int32_t>(103 + s % (cfg.vocab_size - 103)));
-    b.token_type_ids.push_back(0);
-    b.attention_mask.push_back(1);
-  }
-  return b;
-}
+Batch random_batch(const ModelConfig& cfg, int64_t B, int64_t L) { return test::random_batch(cfg, B, L, 11); }
 
 std::set<std::string> keys(const gpu::PipelinePlan& plan) {
   std::set<std::string> out;
@@ -45,18 +33,8 @@ bool has_prefix(const std::set<std::string>& names, const std::string& prefix) {
   return false;
 }
 
-class PipelinePlan : public ::testing::Test {
+class PipelinePlan : public test::TinyDemoModelTest<3> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir();
-    ModelConfig cfg = demo_config(DemoShape::Tiny, 2048);
-    write_demo_model(dir_->path(), cfg, 3);
-    parts_ = new ModelParts(load_model_parts(dir_->path()));
-  }
-  static void TearDownTestSuite() {
-    delete parts_;
-    delete dir_;
-  }
   // The pipelines one forward pass at (B, L) dispatched, and what the planner says for it.
   static std::pair<std::set<std::string>, std::set<std::string>> ran_and_planned(const gpu::GpuOptions& o, uint32_t B,
                                                                                   uint32_t L) {
@@ -70,11 +48,7 @@ class PipelinePlan : public ::testing::Test {
     for (const auto& m : gm.context().validation_messages()) ADD_FAILURE() << "validation: " << m.id << ": " << m.message;
     return {ran, keys(gpu::plan_forward_pipelines(gm.context(), parts_->config, B, L, o))};
   }
-  static test::TempDir* dir_;
-  static ModelParts* parts_;
 };
-test::TempDir* PipelinePlan::dir_ = nullptr;
-ModelParts* PipelinePlan::parts_ = nullptr;
 
 TEST_F(PipelinePlan, EqualsWhatTheForwardPassDispatchesSinglePassFft) {
   gpu::GpuOptions o;

@@ -8,32 +8,19 @@
 #include <filesystem>
 #include <fstream>
 
-#include "m2vk/demo_model.hpp"
 #include "m2vk/golden.hpp"
 #include "m2vk/gpu/gpu_model.hpp"
 #include "m2vk/model.hpp"
 #include "m2vk/ops/fft_conv.hpp"
 #include "m2vk/ref/forward.hpp"
-#include "../model/test_util.hpp"
+#include "gpu_test_util.hpp"
 
 namespace m2vk {
 namespace {
 
 namespace fs = std::filesystem;
 
-Batch random_batch(const ModelConfig& cfg, int64_t L, uint32_t seed) {
-  Batch b;
-  b.batch = 1;
-  b.length = L;
-  uint32_t s = seed;
-  for (int64_t t = 0; t < L; ++t) {
-    s = s * 1664525u + 1013904223u;
-    b.input_ids.push_back(static_cast<int32_t>(103 + s % (cfg.vocab_size - 103)));
-    b.token_type_ids.push_back(0);
-    b.attention_mask.push_back(1);
-  }
-  return b;
-}
+Batch random_batch(const ModelConfig& cfg, int64_t L, uint32_t seed) { return test::random_batch(cfg, 1, L, seed); }
 
 std::vector<fs::path> spectrum_files(const fs::path& dir) {
   std::vector<fs::path> out;
@@ -59,18 +46,8 @@ void expect_validation_clean(gpu::GpuModel& gm) {
   for (const auto& m : gm.context().validation_messages()) ADD_FAILURE() << "validation: " << m.id << ": " << m.message;
 }
 
-class SpectrumStoreTest : public ::testing::Test {
+class SpectrumStoreTest : public test::TinyDemoModelTest<7> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir();
-    cfg_ = demo_config(DemoShape::Tiny, 2048);
-    write_demo_model(dir_->path(), cfg_, 7);
-    parts_ = new ModelParts(load_model_parts(dir_->path()));
-  }
-  static void TearDownTestSuite() {
-    delete parts_;
-    delete dir_;
-  }
   gpu::GpuOptions options(std::uint64_t cap = 1ull << 30) const {
     gpu::GpuOptions o;
     o.validation = true;
@@ -85,13 +62,7 @@ class SpectrumStoreTest : public ::testing::Test {
   }
 
   test::TempDir store_;
-  static test::TempDir* dir_;
-  static ModelConfig cfg_;
-  static ModelParts* parts_;
 };
-test::TempDir* SpectrumStoreTest::dir_ = nullptr;
-ModelConfig SpectrumStoreTest::cfg_;
-ModelParts* SpectrumStoreTest::parts_ = nullptr;
 
 TEST_F(SpectrumStoreTest, ASecondInstanceReadsTheSpectraAndGetsTheSameBits) {
   const Batch b = random_batch(cfg_, 200, 3);
