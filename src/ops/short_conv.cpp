@@ -35,7 +35,7 @@ void record(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& p,
     throw OpError(op + ": weight (3H, 1, 3) / bias (3H) buffers too small for H = " + std::to_string(H));
   }
   detail::check_in_buffer(p, op + ": p");
-  const host::Pipeline& pipe = ctx.pipeline(o1 ? "layer_short_conv_gated" : "layer_short_conv");
+
   // Output pieces along time need the two input rows before them (the causal halo), hence the
   // reserve of two input rows in every binding's budget.
   std::vector<const MatrixView*> views{&p, &o0};
@@ -46,10 +46,16 @@ void record(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& p,
     const auto pb = detail::bind_view(ctx, p, b0, nb, in_r0, nr + (r0 - in_r0), op + ": p");
     const auto ob0 = detail::bind_view(ctx, o0, b0, nb, r0, nr, op + ": output");
     const auto ob1 = o1 ? detail::bind_view(ctx, *o1, b0, nb, r0, nr, op + ": x2") : ob0;
-    // One workgroup per (time x channel) tile (see the shader).
+    // The vec4 variant (4 steps per invocation) where both outputs are time-contiguous whole
+    // vec4s: channel-major (B, H, L) with L % 4 == 0, the layout the model uses.
+    const bool v4 = o1 && o0.stride_row == 1 && o0.stride_col % 4 == 0 && o0.stride_batch % 4 == 0 && nr % 4 == 0 &&
+                    ob0.offset % 4 == 0 && ob1.offset % 4 == 0 && ob0.vec4_ok && ob1.vec4_ok;
+    const host::Pipeline& pipe =
+        ctx.pipeline(!o1 ? "layer_short_conv" : v4 ? "layer_short_conv_gated_v4" : "layer_short_conv_gated");
+    // One workgroup per (time x channel) tile (see the shader): 16 x 16, or 64 x 16 with vec4s.
     constexpr std::uint32_t tile = M2VK_SHORT_CONV_TILE;
     static_assert(tile * tile == 256, "elementwise_grid() launches workgroups of 256");
-    const std::uint64_t tiles = std::uint64_t(nb) * host::div_up(nr, tile) * host::div_up(H, tile);
+    const std::uint64_t tiles = std::uint64_t(nb) * host::div_up(nr, v4 ? 4 * tile : tile) * host::div_up(H, tile);
     const auto grid = detail::elementwise_grid(ctx, tiles * tile * tile);
     pc::LayerShortConvPC pc{};
     pc.batch = nb;
@@ -71,7 +77,7 @@ void record(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& p,
       rec.dispatch(pipe,
                    {texels(pb.range), texels(w.weight), texels(w.bias), host::write(ob0.range),
                     host::write(ob1.range)},
-                   pc, grid.groups, op);
+                   pc, grid.groups, v4 ? op + "_v4" : op);
     } else {  // the full-output variant has no second output binding
       rec.dispatch(pipe, {texels(pb.range), texels(w.weight), texels(w.bias), host::write(ob0.range)}, pc,
                    grid.groups, op);

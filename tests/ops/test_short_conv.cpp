@@ -89,6 +89,22 @@ TEST_F(ShortConvTest, PartialTilesInTimeAndChannels) {
   run(2, 50, 20, true, false);
 }
 
+// The gated op stores 4 steps per invocation as vec4s when the outputs allow it (channel-major,
+// L % 4 == 0), else one step per invocation: both against the double reference, from either
+// input layout, with partial 64-step tiles.
+TEST_F(ShortConvTest, GatedVec4AndScalarPaths) {
+  ctx().log_dispatches(true);
+  run(2, 132, 24, true, true);   // 132 = 2 * 64 + 4
+  run(1, 8, 16, false, true);
+  EXPECT_EQ(ctx().dispatched_pipelines().count("layer_short_conv_gated_v4"), 1u);
+  EXPECT_EQ(ctx().dispatched_pipelines().count("layer_short_conv_gated"), 0u);
+  ctx().log_dispatches(true);  // clears the log
+  run(2, 66, 24, true, true);  // L % 4 != 0
+  EXPECT_EQ(ctx().dispatched_pipelines().count("layer_short_conv_gated"), 1u);
+  EXPECT_EQ(ctx().dispatched_pipelines().count("layer_short_conv_gated_v4"), 0u);
+  ctx().log_dispatches(false);
+}
+
 TEST_F(ShortConvTest, WrongWidthThrows) {
   host::Buffer b = filled(4096);
   auto rec = ctx().record();
