@@ -96,11 +96,13 @@ layout(std430, binding = 4) readonly buffer RBuf { vec4 r4[]; };
 #elif EPI == 3
 layout(std430, binding = 4) readonly buffer RBuf { float r[]; };
 #endif
+// The filter epilogues' tables as R32 texels: a storage-buffer load is a loop over the lanes
+// here, and the decay reads one t per row of the tile.
 #if EPI == 4 || EPI == 5
-layout(std430, binding = 4) readonly buffer ColBuf { float col_tab[]; };  // freq (4), deltas (5)
+layout(binding = 4) uniform samplerBuffer col_tab;  // freq (4), deltas (5)
 #endif
 #if EPI == 5
-layout(std430, binding = 5) readonly buffer RowBuf { float row_tab[]; };  // t
+layout(binding = 5) uniform samplerBuffer row_tab;  // t
 #endif
 M2VK_PUSH_CONSTANT_BLOCK(GemmPC, M2VK_PC_GEMM)
 
@@ -322,7 +324,7 @@ void main() {
   // Per-column factors of the filter epilogues: e_scale * freq (Sin), |deltas| (Decay).
   float ecol[TN];
   for (uint j = 0; j < TN; j++) {
-    float v = col_tab[pc.e_col_off + wrow[j]];
+    float v = texelFetch(col_tab, int(pc.e_col_off + wrow[j])).x;
 #if EPI == 4
     ecol[j] = pc.e_scale * v;
 #else
@@ -334,7 +336,7 @@ void main() {
     uint row = rows_base + i;
     if (row >= pc.M) break;
 #if EPI == 5
-    float trow = row_tab[pc.e_row_off + row];
+    float trow = texelFetch(row_tab, int(pc.e_row_off + row)).x;
 #endif
 #if C4
     for (uint q = 0; q < TN / 4; q++) {

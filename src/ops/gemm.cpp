@@ -234,11 +234,15 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
   const host::Binding wbind = coop || tiled ? host::read(wb.range) : host::texels(wb.range, w_fmt);
   if (ra) {
     rec.dispatch(pipe, {ab, wbind, host::read(bias), host::write(ca.range), host::read(ra->range)}, pc, groups, variant);
-  } else if (row_tab) {
-    rec.dispatch(pipe, {ab, wbind, host::read(bias), host::write(ca.range), host::read(col_tab->range), host::read(row_tab->range)},
-                 pc, groups, variant);
   } else if (col_tab) {
-    rec.dispatch(pipe, {ab, wbind, host::read(bias), host::write(ca.range), host::read(col_tab->range)}, pc, groups, variant);
+    // The filter epilogues' tables: R32 texels in the texel kernel, storage buffers in the tiled one.
+    auto table = [&](const host::BufferRange& r) { return tiled ? host::read(r) : host::texels(r, VK_FORMAT_R32_SFLOAT); };
+    if (row_tab) {
+      rec.dispatch(pipe, {ab, wbind, host::read(bias), host::write(ca.range), table(col_tab->range), table(row_tab->range)}, pc,
+                   groups, variant);
+    } else {
+      rec.dispatch(pipe, {ab, wbind, host::read(bias), host::write(ca.range), table(col_tab->range)}, pc, groups, variant);
+    }
   } else {
     rec.dispatch(pipe, {ab, wbind, host::read(bias), host::write(ca.range)}, pc, groups, variant);
   }
