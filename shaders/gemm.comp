@@ -13,7 +13,10 @@
 //   A_LOAD  0: scalar texels (R32 view), any strides; 1: vec4 texels along k (a_sc == 1);
 //           2: vec4 texels along m (a_sr == 1); vec4 texels need an RGBA32F view
 //   W_VEC4  1: weight rows read as vec4 texels (K % 4 == 0); 0: scalar texels (any K)
-//   EPI     0: bias only; 1: GELU; 2: tanh; 3: + residual R (same layout as C)
+//   EPI     0: bias only; 1: GELU; 2: tanh; 3: + residual R (same layout as C); 4: the Hyena
+//           filter's Sin layer, 5: its exponential decay (include/pc/gemm.h), applied in
+//           registers before the store (a separate element-wise pass re-read and re-wrote the
+//           whole output: at K = 64 that cost more than half of the GEMM itself)
 //   GLU     1: out[m, j] = GELU(gate) * value with gate = column j, value = column j + glu_half
 //           2: the same with paired lanes: lanes tx < 4 compute gate columns, tx + 4 the matching
 //              value columns (one accumulator set, the plain GEMM's 16 x 8 tile), then swap
@@ -92,6 +95,14 @@ layout(std430, binding = 3) writeonly buffer CBuf { float c[]; };
 layout(std430, binding = 4) readonly buffer RBuf { vec4 r4[]; };
 #elif EPI == 3
 layout(std430, binding = 4) readonly buffer RBuf { float r[]; };
+#endif
+// The filter epilogues' tables as R32 texels: a storage-buffer load is a loop over the lanes
+// here, and the decay reads one t per row of the tile.
+#if EPI == 4 || EPI == 5
+layout(binding = 4) uniform samplerBuffer col_tab;  // freq (4), deltas (5)
+#endif
+#if EPI == 5
+layout(binding = 5) uniform samplerBuffer row_tab;  // t
 #endif
 M2VK_PUSH_CONSTANT_BLOCK(GemmPC, M2VK_PC_GEMM)
 
@@ -309,9 +320,24 @@ void main() {
   }
   float bcol[TN];  // bias loaded once per column, not once per output
   for (uint j = 0; j < TN; j++) bcol[j] = pc.has_bias != 0 ? bias[wrow[j]] : 0.0;
+#if EPI == 4 || EPI == 5
+  // Per-column factors of the filter epilogues: e_scale * freq (Sin), |deltas| (Decay).
+  float ecol[TN];
+  for (uint j = 0; j < TN; j++) {
+    float v = texelFetch(col_tab, int(pc.e_col_off + wrow[j])).x;
+#if EPI == 4
+    ecol[j] = pc.e_scale * v;
+#else
+    ecol[j] = abs(v);
+#endif
+  }
+#endif
   for (uint i = 0; i < TM; i++) {
     uint row = rows_base + i;
     if (row >= pc.M) break;
+#if EPI == 5
+    float trow = texelFetch(row_tab, int(pc.e_row_off + row)).x;
+#endif
 #if C4
     for (uint q = 0; q < TN / 4; q++) {
       if (col_in_seg[4 * q] >= pc.N) continue;
@@ -320,6 +346,10 @@ void main() {
       uint off = batch * pc.c_sb + row * pc.c_sr + wrow[4 * q];
 #if EPI == 3
       x += r4[(pc.r_off + off) / 4];
+#elif EPI == 4
+      x = m2vk_precise_sin(vec4(ecol[4 * q], ecol[4 * q + 1], ecol[4 * q + 2], ecol[4 * q + 3]) * x);
+#elif EPI == 5
+      x *= exp(-trow * vec4(ecol[4 * q], ecol[4 * q + 1], ecol[4 * q + 2], ecol[4 * q + 3]));
 #endif
       c4[(pc.c_off + off) / 4] = x;
     }
@@ -330,6 +360,10 @@ void main() {
       uint idx = pc.c_off + batch * pc.c_sb + row * pc.c_sr + wrow[j] * pc.c_sc;
 #if EPI == 3
       x += r[pc.r_off + batch * pc.c_sb + row * pc.c_sr + wrow[j] * pc.c_sc];
+#elif EPI == 4
+      x = m2vk_precise_sin(ecol[j] * x);
+#elif EPI == 5
+      x *= exp(-trow * ecol[j]);
 #endif
       c[idx] = x;
     }

@@ -19,7 +19,8 @@
 //          1: vec4 along k (a_sc == 1, a_sr % 4 == 0, K % 4 == 0, 4-aligned offsets);
 //          2: vec4 along m (a_sr == 1, a_sc % 4 == 0, M % 4 == 0, K % 4 == 0, 4-aligned offsets);
 //          1 and 2 read W rows as vec4 (the host checks all of these)
-//   EPI    0: bias only; 1: GELU; 2: tanh; 3: + residual R (same layout as C)
+//   EPI    0: bias only; 1: GELU; 2: tanh; 3: + residual R (same layout as C); 4: the Hyena
+//          filter's Sin layer, 5: its exponential decay (include/pc/gemm.h)
 //   GLU    1: out[m, j] = GELU(gate) * value, gate = column j, value = column j + glu_half, each
 //          from its own input chunk (block); two accumulator sets and two pairs of tiles
 #extension GL_EXT_control_flow_attributes : require
@@ -64,6 +65,11 @@ layout(std430, binding = 2) readonly buffer BiasBuf { float bias[]; };
 layout(std430, binding = 3) writeonly buffer CBuf { float c[]; };
 #if EPI == 3
 layout(std430, binding = 4) readonly buffer RBuf { float r[]; };
+#elif EPI == 4 || EPI == 5
+layout(std430, binding = 4) readonly buffer ColBuf { float col_tab[]; };  // freq (4), deltas (5)
+#endif
+#if EPI == 5
+layout(std430, binding = 5) readonly buffer RowBuf { float row_tab[]; };  // t
 #endif
 M2VK_PUSH_CONSTANT_BLOCK(GemmPC, M2VK_PC_GEMM)
 
@@ -204,9 +210,24 @@ void main() {
       uint n = min(tx * TN + j, ncols - 1u);
       b[s][j] = pc.has_bias != 0u ? bias[wrow0[s] + n] : 0.0;
     }
+#if EPI == 4 || EPI == 5
+  // Per-column factors of the filter epilogues: e_scale * freq (Sin), |deltas| (Decay).
+  float ecol[TN];
+  [[unroll]] for (uint j = 0u; j < TN; j++) {
+    float v = col_tab[pc.e_col_off + wrow0[0] + min(tx * TN + j, ncols - 1u)];
+#if EPI == 4
+    ecol[j] = pc.e_scale * v;
+#else
+    ecol[j] = abs(v);
+#endif
+  }
+#endif
   [[unroll]] for (uint i = 0u; i < TM; i++) {
     uint row = m0 + ty * TM + i;
     if (row >= pc.M) break;
+#if EPI == 5
+    float trow = row_tab[pc.e_row_off + row];
+#endif
     uint rbase = batch * pc.c_sb + row * pc.c_sr;
     [[unroll]] for (uint j = 0u; j < TN; j++) {
       uint n = tx * TN + j;
@@ -223,6 +244,10 @@ void main() {
       x = m2vk_tanh(x);
 #elif EPI == 3
       x += r[pc.r_off + rbase + col * pc.c_sc];
+#elif EPI == 4
+      x = m2vk_precise_sin(ecol[j] * x);
+#elif EPI == 5
+      x *= exp(-trow * ecol[j]);
 #endif
 #endif
       c[pc.c_off + rbase + col * pc.c_sc] = x;

@@ -53,6 +53,11 @@ const std::vector<Shape> kShapes = {
     {"gated_layers 4x(192->1536)", 768, 6144, 4, false, Epilogue::None},
     {"gated_layers 4x(192->1536)+GLU", 768, 6144, 4, false, Epilogue::Glu},
     {"wo 4x(768->192)+residual", 3072, 768, 4, true, Epilogue::AddResidual},
+    // The Hyena filter MLP's K = 64 GEMMs (order 64): a hidden layer with its Sin, the last
+    // layer (64 -> H) plain and with the decay (ops/hyena_filter.cpp).
+    {"filter l2 64->64+sin", 64, 64, 1, true, Epilogue::Sin},
+    {"filter w6 64->768", 64, 768, 1, false, Epilogue::None},
+    {"filter w6 64->768+decay", 64, 768, 1, false, Epilogue::Decay},
 };
 
 double median(std::vector<double> v) {
@@ -174,8 +179,16 @@ int main(int argc, char** argv) {
         host::Buffer x = make_buffer(*ctx, rows * s.in * 4), w = make_buffer(*ctx, std::uint64_t(s.out) * s.in / s.nb * 4);
         host::Buffer b = make_buffer(*ctx, std::uint64_t(s.out) * 4), y = make_buffer(*ctx, rows * ncols * 4);
         host::Buffer r = s.epi == Epilogue::AddResidual ? make_buffer(*ctx, rows * ncols * 4) : host::Buffer();
+        // The filter epilogues' tables: per column (freq 10 / deltas -5), per row (t 0.5).
+        const bool tables = s.epi == Epilogue::Sin || s.epi == Epilogue::Decay;
+        host::Buffer tc = tables ? make_buffer(*ctx, std::uint64_t(s.out) * 4) : host::Buffer();
+        host::Buffer tr = tables ? make_buffer(*ctx, std::uint64_t(L) * 4) : host::Buffer();
         {
           auto rec = ctx->record();
+          if (tables) {
+            rec.fill(tc, s.epi == Epilogue::Sin ? 0x41200000u : 0xc0a00000u);  // 10.0f, -5.0f
+            rec.fill(tr, 0x3f000000u);                                          // 0.5f
+          }
           rec.fill(x, 0x3c23d70a);  // 0.01f: finite, non-trivial values
           rec.fill(w, 0x3c23d70a);
           rec.fill(b, 0);
@@ -189,6 +202,11 @@ int main(int argc, char** argv) {
         go.kernel = kernel;
         const MatrixView yv = MatrixView::row_major(y, batch, L, ncols);
         if (r) go.residual = MatrixView::row_major(r, batch, L, ncols);
+        if (s.epi == Epilogue::Sin) go.sin_freq = tc.range();
+        if (s.epi == Epilogue::Decay) {
+          go.decay_deltas = tc.range();
+          go.decay_t = tr.range();
+        }
         std::vector<double> ms;
         double first_ms = 0;
         std::vector<double> ratios, peaks, cpu_ratios;  // per timed run: GEMM GFLOP/s over the FMA peak just before it

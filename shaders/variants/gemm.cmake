@@ -1,6 +1,7 @@
 # GEMMs (src/ops/gemm.cpp). A_LOAD: 0 scalar, 1 vec4 along k, 2 vec4 along m; W_VEC4: vec4
 # weight rows (needs K % 4 == 0, and so do the vec4 activation loads). EPI: 0 bias, 1 GELU,
-# 2 tanh, 3 residual add. GLU: fused gate (no EPI).
+# 2 tanh, 3 residual add, 4 and 5 the Hyena filter's Sin and decay (only the variants below).
+# GLU: fused gate (no EPI).
 foreach(mode "0;0" "0;1" "1;1" "2;1")
   list(GET mode 0 a)
   list(GET mode 1 w)
@@ -27,6 +28,16 @@ foreach(a 1 2)
   m2vk_shader(NAME gemm_glu2_a${a}_w1 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=0 GLU=2)
   m2vk_shader(NAME gemm_glu2_a${a}_w1_c4 SOURCE gemm.comp DEFINES A_LOAD=${a} W_VEC4=1 EPI=0 GLU=2 C4=1)
 endforeach()
+# The Hyena filter's epilogues, only in the variants its GEMMs can pick (src/ops/gemm.cpp falls
+# back to scalar loads otherwise): scalar loads (the K = emb_dim first layer), and vec4 loads
+# along k with and without vec4 stores and shuffles (its token-major activations).
+foreach(e 4 5)
+  m2vk_shader(NAME gemm_a0_w0_e${e} SOURCE gemm.comp DEFINES A_LOAD=0 W_VEC4=0 EPI=${e})
+  m2vk_shader(NAME gemm_a1_w1_e${e} SOURCE gemm.comp DEFINES A_LOAD=1 W_VEC4=1 EPI=${e})
+  m2vk_shader(NAME gemm_a1_w1_e${e}_s SOURCE gemm.comp DEFINES A_LOAD=1 W_VEC4=1 EPI=${e} A_SHUF=1)
+  m2vk_shader(NAME gemm_a1_w1_e${e}_c4 SOURCE gemm.comp DEFINES A_LOAD=1 W_VEC4=1 EPI=${e} C4=1)
+  m2vk_shader(NAME gemm_a1_w1_e${e}_c4_s SOURCE gemm.comp DEFINES A_LOAD=1 W_VEC4=1 EPI=${e} C4=1 A_SHUF=1)
+endforeach()
 # Shared-memory tiles for GPUs (gemm_tiled.comp: 64 x 64 workgroup tiles, 4 x 4 outputs per
 # invocation, storage-buffer loads): what gemm_kernel_for() picks on every device but a CPU.
 # A_LOAD as above (0 also reads W as scalars, 1 and 2 as vec4); EPI and GLU as above.
@@ -35,6 +46,11 @@ foreach(a 0 1 2)
     m2vk_shader(NAME gemm_tiled_a${a}_e${e} SOURCE gemm_tiled.comp DEFINES A_LOAD=${a} EPI=${e})
   endforeach()
   m2vk_shader(NAME gemm_tiled_glu_a${a} SOURCE gemm_tiled.comp DEFINES A_LOAD=${a} GLU=1)
+endforeach()
+foreach(a 0 1)  # the filter's epilogues, as above (A_LOAD 2 falls back to 0)
+  foreach(e 4 5)
+    m2vk_shader(NAME gemm_tiled_a${a}_e${e} SOURCE gemm_tiled.comp DEFINES A_LOAD=${a} EPI=${e})
+  endforeach()
 endforeach()
 # Cooperative-matrix GEMM (fp16 inputs, fp32 accumulation). Compiled at build time so the
 # kernel stays valid SPIR-V; run only where resolve_precision() allows (gemm_precision.hpp).

@@ -10,6 +10,3 @@ m2vk_shader(NAME layer_short_conv_gated SOURCE layer_short_conv.comp DEFINES GAT
 # 4 time steps per invocation, vec4 stores (time-contiguous, aligned outputs; src/ops/short_conv.cpp)
 m2vk_shader(NAME layer_short_conv_gated_v4 SOURCE layer_short_conv.comp DEFINES GATED=1 V4=1)
 m2vk_shader(NAME layer_mean_pool SOURCE layer_mean_pool.comp)
-m2vk_shader(NAME hyena_filter_sin SOURCE hyena_filter.comp DEFINES MODE=0)
-m2vk_shader(NAME hyena_filter_modulate SOURCE hyena_filter.comp DEFINES MODE=1)
-m2vk_shader(NAME hyena_filter_modulate_tm SOURCE hyena_filter.comp DEFINES MODE=2)

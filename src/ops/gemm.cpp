@@ -27,6 +27,9 @@ std::string where(const char* arg) { return std::string("record_linear: ") + arg
 
 std::uint32_t u32(std::uint64_t v, const char* what) { return detail::pc_u32(v, where(what)); }
 
+// The Hyena filter's epilogues (EPI 4, 5), compiled for fewer load modes than the others.
+bool filter_epilogue(Epilogue e) { return e == Epilogue::Sin || e == Epilogue::Decay; }
+
 void check_shapes(const MatrixView& x, const LinearWeights& w, const MatrixView& out, const GemmOptions& o) {
   if (w.nblocks == 0 || w.in == 0 || w.out == 0 || w.in % w.nblocks != 0 || w.out % w.nblocks != 0) {
     throw OpError(where("weights") + ": in " + std::to_string(w.in) + " and out " + std::to_string(w.out) +
@@ -59,18 +62,34 @@ void check_shapes(const MatrixView& x, const LinearWeights& w, const MatrixView&
                     out.describe());
     }
   }
+  auto table = [&](const std::optional<host::BufferRange>& t, const char* name, std::uint64_t n) {
+    if (!t) throw OpError(where(name) + ": epilogue " + (o.epilogue == Epilogue::Sin ? "Sin" : "Decay") + " needs options." + name);
+    if (t->size / 4 < n) {
+      throw OpError(where(name) + ": buffer holds " + std::to_string(t->size / 4) + " floats, needs " + std::to_string(n));
+    }
+  };
+  if (o.epilogue == Epilogue::Sin) table(o.sin_freq, "sin_freq", w.out);
+  if (o.epilogue == Epilogue::Decay) {
+    table(o.decay_t, "decay_t", x.rows);
+    table(o.decay_deltas, "decay_deltas", w.out);
+  }
+  if (filter_epilogue(o.epilogue) && o.precision != Precision::FP32) {
+    throw OpError(where("precision") + ": the Sin and Decay epilogues run in fp32 only");
+  }
   detail::check_in_buffer(x, where("x"));
   detail::check_in_buffer(out, where("out"));
   if (o.residual) detail::check_in_buffer(*o.residual, where("residual"));
 }
 
-enum EpiCode : std::uint32_t { kEpiBias = 0, kEpiGelu = 1, kEpiTanh = 2, kEpiResidual = 3 };
+enum EpiCode : std::uint32_t { kEpiBias = 0, kEpiGelu = 1, kEpiTanh = 2, kEpiResidual = 3, kEpiSin = 4, kEpiDecay = 5 };
 
 std::uint32_t epi_code(Epilogue e) {
   switch (e) {
     case Epilogue::Gelu: return kEpiGelu;
     case Epilogue::Tanh: return kEpiTanh;
     case Epilogue::AddResidual: return kEpiResidual;
+    case Epilogue::Sin: return kEpiSin;
+    case Epilogue::Decay: return kEpiDecay;
     default: return kEpiBias;
   }
 }
@@ -84,7 +103,7 @@ std::string tiled_variant(const pc::GemmPC& pc, const detail::BoundFloats& xa, c
                   pc.a_sb % 4 == 0;
   int aload = 0;
   if (v4 && pc.a_sc == 1 && pc.a_sr % 4 == 0) aload = 1;
-  else if (v4 && pc.a_sr == 1 && pc.a_sc % 4 == 0 && nrows % 4 == 0) aload = 2;
+  else if (v4 && pc.a_sr == 1 && pc.a_sc % 4 == 0 && nrows % 4 == 0 && !filter_epilogue(epi)) aload = 2;
   const std::string a = "_a" + std::to_string(aload);
   return glu ? "gemm_tiled_glu" + a : "gemm_tiled" + a + "_e" + std::to_string(epi_code(epi));
 }
@@ -131,6 +150,17 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
     pc.r_off = ra->offset;
   }
   pc.w_off = wb.offset;
+  // The filter epilogues' tables: columns over all outputs; rows from this piece's first row.
+  std::optional<detail::BoundFloats> col_tab, row_tab;
+  if (o.epilogue == Epilogue::Sin) {
+    col_tab = detail::bind_floats(ctx, *o.sin_freq, 0, w.out, where("sin_freq"));
+    pc.e_scale = o.sin_scale;
+  } else if (o.epilogue == Epilogue::Decay) {
+    col_tab = detail::bind_floats(ctx, *o.decay_deltas, 0, w.out, where("decay_deltas"));
+    row_tab = detail::bind_floats(ctx, *o.decay_t, r0, std::uint64_t(r0) + nrows, where("decay_t"));
+    pc.e_row_off = row_tab->offset;
+  }
+  if (col_tab) pc.e_col_off = col_tab->offset;
 
   std::string variant;
   std::uint32_t tile_m = kTileM, tile_n = kTileN;
@@ -145,11 +175,16 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
     // Load modes of gemm.comp (its header comment): vec4 texels of W when rows are 4-float
     // aligned; vec4 texels of x along k (token-major x) or along m (channel-major x) when aligned
     // and the binding is whole vec4s; else scalar (R32) texels.
-    const bool wvec = p % 4 == 0 && wb.vec4_ok && wb.offset % 4 == 0;
+    bool wvec = p % 4 == 0 && wb.vec4_ok && wb.offset % 4 == 0;
     const bool a4 = wvec && xa.vec4_ok && xa.offset % 4 == 0 && pc.a_sb % 4 == 0 && xa.range.size % 16 == 0;
     int aload = 0;
     if (a4 && pc.a_sc == 1 && pc.a_sr % 4 == 0) aload = 1;
     else if (a4 && pc.a_sr == 1 && pc.a_sc % 4 == 0 && nrows % 4 == 0) aload = 2;
+    // The filter epilogues exist with vec4 loads along k or scalar loads only (gemm.cmake).
+    if (filter_epilogue(o.epilogue) && aload != 1) {
+      aload = 0;
+      wvec = false;
+    }
     if (aload != 0) a_fmt = VK_FORMAT_R32G32B32A32_SFLOAT;
     if (wvec) w_fmt = VK_FORMAT_R32G32B32A32_SFLOAT;
     const std::string suffix = "_a" + std::to_string(aload) + "_w" + (wvec ? "1" : "0");
@@ -158,7 +193,8 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
     const std::uint32_t seg = glu ? (w.nblocks == 1 ? w.out / 2 : q) : q;
     const bool c4 = aload != 0 && wvec && pc.c_sc == 1 && ca.vec4_ok && pc.c_off % 4 == 0 && pc.c_sr % 4 == 0 &&
                     pc.c_sb % 4 == 0 && seg % 4 == 0 && (!glu || pc.glu_half % 4 == 0) &&
-                    (o.epilogue == Epilogue::None || o.epilogue == Epilogue::AddResidual || glu) &&
+                    (o.epilogue == Epilogue::None || o.epilogue == Epilogue::AddResidual || filter_epilogue(o.epilogue) ||
+                     glu) &&
                     (!ra || (ra->vec4_ok && pc.r_off % 4 == 0));
     // Paired-lane GLU: lanes tx and tx ^ 4 exchange rows through subgroupShuffleXor(4), so
     // subgroups must cover whole rows of 8 lanes of local x.
@@ -198,6 +234,15 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
   const host::Binding wbind = coop || tiled ? host::read(wb.range) : host::texels(wb.range, w_fmt);
   if (ra) {
     rec.dispatch(pipe, {ab, wbind, host::read(bias), host::write(ca.range), host::read(ra->range)}, pc, groups, variant);
+  } else if (col_tab) {
+    // The filter epilogues' tables: R32 texels in the texel kernel, storage buffers in the tiled one.
+    auto table = [&](const host::BufferRange& r) { return tiled ? host::read(r) : host::texels(r, VK_FORMAT_R32_SFLOAT); };
+    if (row_tab) {
+      rec.dispatch(pipe, {ab, wbind, host::read(bias), host::write(ca.range), table(col_tab->range), table(row_tab->range)}, pc,
+                   groups, variant);
+    } else {
+      rec.dispatch(pipe, {ab, wbind, host::read(bias), host::write(ca.range), table(col_tab->range)}, pc, groups, variant);
+    }
   } else {
     rec.dispatch(pipe, {ab, wbind, host::read(bias), host::write(ca.range)}, pc, groups, variant);
   }

@@ -1,13 +1,12 @@
-// Hyena implicit filter on the device (see m2vk/ops/hyena_filter.hpp, shaders/hyena_filter.comp).
+// Hyena implicit filter on the device (see m2vk/ops/hyena_filter.hpp): four GEMMs whose epilogues
+// (gemm.hpp: Sin, Decay) apply the element-wise steps.
 #include "m2vk/ops/hyena_filter.hpp"
 
 #include <algorithm>
 #include <string>
 
-#include "elementwise_grid.hpp"
 #include "layer_binding.hpp"
 #include "m2vk/ops/op_error.hpp"
-#include "pc/hyena_filter.h"
 
 namespace m2vk::ops {
 
@@ -18,37 +17,6 @@ using u64 = std::uint64_t;
 
 void need(bool ok, const std::string& what) {
   if (!ok) throw OpError("record_hyena_filter: " + what);
-}
-
-// Runs one element-wise kernel in place over the row-major (rows, cols) block at float 0 of x,
-// in row pieces that each fit one binding.
-void record_rows(host::Context& ctx, host::CommandRecorder& rec, const char* pipeline, const host::BufferRange& x,
-                 u32 rows, u32 cols, const host::BufferRange& p, const host::BufferRange* q, float w_mod) {
-  const host::Pipeline& pipe = ctx.pipeline(pipeline);
-  const u64 per_piece = std::max<u64>(1, detail::max_binding_floats(ctx) / cols - 1);
-  for (u32 r0 = 0; r0 < rows;) {
-    const u32 nr = static_cast<u32>(std::min<u64>(rows - r0, per_piece));
-    const auto xb = detail::bind_floats(ctx, x, u64(r0) * cols, u64(r0 + nr) * cols, std::string(pipeline) + ": x");
-    const auto pb = detail::bind_floats(ctx, p, 0, p.size / 4, std::string(pipeline) + ": p");
-    const auto grid = detail::elementwise_grid(ctx, u64(nr) * cols);
-    pc::HyenaFilterPC pc{};
-    pc.rows = nr;
-    pc.cols = cols;
-    pc.x_off = xb.offset;
-    pc.p_off = pb.offset;
-    pc.row0 = r0;
-    pc.w_mod = w_mod;
-    pc.row_pitch = grid.row_pitch;
-    if (q) {
-      const auto qb = detail::bind_floats(ctx, *q, 0, q->size / 4, std::string(pipeline) + ": q");
-      pc.q_off = qb.offset;
-      rec.dispatch(pipe, {host::read_write(xb.range), host::read(pb.range), host::read(qb.range)}, pc, grid.groups,
-                   pipeline);
-    } else {
-      rec.dispatch(pipe, {host::read_write(xb.range), host::read(pb.range)}, pc, grid.groups, pipeline);
-    }
-    r0 += nr;
-  }
 }
 
 }  // namespace
@@ -79,21 +47,25 @@ void record_hyena_filter(host::Context& ctx, host::CommandRecorder& rec, const H
   const host::BufferRange s0 = scratch.slice(0, act), s1 = scratch.slice(act, act);
   const MatrixView zv = MatrixView::row_major(tb.z, 1, L, E);
   const MatrixView v0 = MatrixView::row_major(s0, 1, L, O), v1 = MatrixView::row_major(s1, 1, L, O);
-  record_linear(ctx, rec, zv, mlp.l0, v0);
-  record_rows(ctx, rec, "hyena_filter_sin", s0, L, O, tb.freq, nullptr, w_mod);
-  record_linear(ctx, rec, v0, mlp.l2, v1);
-  record_rows(ctx, rec, "hyena_filter_sin", s1, L, O, tb.freq, nullptr, w_mod);
-  record_linear(ctx, rec, v1, mlp.l4, v0);
-  record_rows(ctx, rec, "hyena_filter_sin", s0, L, O, tb.freq, nullptr, w_mod);
+  GemmOptions sin;
+  sin.epilogue = Epilogue::Sin;
+  sin.sin_freq = tb.freq.slice(0, u64(O) * 4);
+  sin.sin_scale = w_mod;
+  record_linear(ctx, rec, zv, mlp.l0, v0, sin);
+  record_linear(ctx, rec, v0, mlp.l2, v1, sin);
+  record_linear(ctx, rec, v1, mlp.l4, v0, sin);
 
   LinearWeights w6;
   w6.in = O;
+  GemmOptions decay;
+  decay.epilogue = Epilogue::Decay;
+  decay.decay_t = tb.t.slice(0, u64(L) * 4);
   if (layout == FilterLayout::TokenMajor) {
     // h = a3 W6^T as (L, H) rows: the GEMM's contiguous, vectorised stores.
     w6.weight = mlp.w6.slice(0, u64(H) * O * 4);
     w6.out = H;
-    record_linear(ctx, rec, v0, w6, MatrixView::row_major(out.slice(0, u64(H) * L * 4), 1, L, H));
-    record_rows(ctx, rec, "hyena_filter_modulate_tm", out.slice(0, u64(H) * L * 4), L, H, tb.deltas, &tb.t, w_mod);
+    decay.decay_deltas = tb.deltas.slice(0, u64(H) * 4);
+    record_linear(ctx, rec, v0, w6, MatrixView::row_major(out.slice(0, u64(H) * L * 4), 1, L, H), decay);
     return;
   }
   // h = a3 W6^T written channel-major: out viewed as (L rows, c cols) with stride_col = L. A
@@ -104,11 +76,11 @@ void record_hyena_filter(host::Context& ctx, host::CommandRecorder& rec, const H
     const u32 nc = static_cast<u32>(std::min<u64>(H - c0, max_ch));
     w6.weight = mlp.w6.slice(u64(c0) * O * 4, u64(nc) * O * 4);
     w6.out = nc;
+    decay.decay_deltas = tb.deltas.slice(u64(c0) * 4, u64(nc) * 4);
     const MatrixView hv = MatrixView::channel_major(out.slice(u64(c0) * L * 4, u64(nc) * L * 4), 1, L, nc);
-    record_linear(ctx, rec, v0, w6, hv);
+    record_linear(ctx, rec, v0, w6, hv, decay);
     c0 += nc;
   }
-  record_rows(ctx, rec, "hyena_filter_modulate", out.slice(0, u64(H) * L * 4), H, L, tb.t, &tb.deltas, w_mod);
 }
 
 }  // namespace m2vk::ops

@@ -79,9 +79,10 @@ TEST_F(GpuCli, EmbedProfileAndDeviceByName) {
   EXPECT_NE(v.out.find("vkfft_mul"), std::string::npos) << v.out;
   EXPECT_EQ(v.out.find("fft_conv"), std::string::npos) << v.out;
   EXPECT_NE(r.out.find("\"embedding\""), std::string::npos);
-  // Where the load and the first pass spent their wall time, and the spectrum budget's rule.
+  // Where the load and the first pass spent their wall time, the filter GEMMs (their Sin and decay
+  // epilogues, gemm.cmake's e4 and e5), and the spectrum budget's rule.
   for (const char* part : {"load: ", "checkpoint read", "weights upload", "filters + spectra", "layers",
-                           "filter: hyena_filter_sin", "of a ", "MB budget (half of the"})
+                           "filter: gemm_a0_w0_e4", "filter: gemm_a1_w1_e5", "of a ", "MB budget (half of the"})
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
   EXPECT_EQ(run("embed --model " + q(dir_->path()) + " --device tpu hi").code, 2);  // usage error naming devices
 }

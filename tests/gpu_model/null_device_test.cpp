@@ -133,8 +133,10 @@ TEST_P(KernelStats, EveryShippedPipelineCompilesAndListedOnesAreExactlyTheUnclea
   for (const auto& name : listed)
     EXPECT_TRUE(selected.count(name)) << name << " is listed for " << d.config()
                                       << " but not selected there: delete its line from tests/gpu_model/kernel_stats_not_clean.txt";
-  // The planner found the forward pass's kernels: embedding, GEMMs, short conv, FFT, layer norm.
-  for (const char* prefix : {"layer_embedding_norm", "gemm", "layer_short_conv_gated", "fft_", "layer_norm", "hyena_filter_sin"})
+  // The planner found the forward pass's kernels: embedding, GEMMs, short conv, FFT, layer norm,
+  // and the filter GEMMs with their Sin and decay epilogues.
+  for (const char* prefix : {"layer_embedding_norm", "gemm", "layer_short_conv_gated", "fft_", "layer_norm", "gemm_tiled_a1_e4",
+                             "gemm_tiled_a1_e5"})
     EXPECT_TRUE(std::any_of(selected.begin(), selected.end(), [&](const std::string& n) { return n.rfind(prefix, 0) == 0; }))
         << "no selected pipeline starts with " << prefix << " on " << d.config();
 }

@@ -138,8 +138,26 @@ class GemmTest : public VkTest, public ::testing::WithParamInterface<ops::GemmKe
     ops::GemmOptions opt;
     opt.epilogue = c.epi;
     opt.kernel = GetParam();
-    std::vector<float> rh;
-    host::Buffer rb, scratch;
+    std::vector<float> rh, colh, rowh;
+    host::Buffer rb, scratch, colb, rowb;
+    if (c.epi == Epilogue::Sin) {
+      // Frequencies 0.5-2 at scale 1.5: arguments up to ~20, several periods, within fp32's
+      // reach of the double reference (the Hyena filter test covers the real ~10x frequencies).
+      colh = random_floats(c.out, 5, 0.5f, 2.0f);
+      colb = up(colh);
+      opt.sin_freq = colb.range();
+      opt.sin_scale = 1.5f;
+    }
+    if (c.epi == Epilogue::Decay) {
+      // Hyena's decay rates (negative, |delta| 3-15; one positive to show the |.|) and t in [0, 1].
+      colh = random_floats(c.out, 5, -15.0f, -3.0f);
+      colh[0] = 4.0f;
+      rowh = random_floats(c.rows, 6, 0.0f, 1.0f);
+      colb = up(colh);
+      rowb = up(rowh);
+      opt.decay_deltas = colb.range();
+      opt.decay_t = rowb.range();
+    }
     if (c.epi == Epilogue::AddResidual) {
       rh = random_floats(ofloats, 4);
       rb = up(rh);
@@ -163,6 +181,9 @@ class GemmTest : public VkTest, public ::testing::WithParamInterface<ops::GemmKe
     for (std::size_t i = 0; i < want.size(); ++i) {
       if (c.epi == Epilogue::Gelu) want[i] = gelu(want[i]);
       if (c.epi == Epilogue::Tanh) want[i] = std::tanh(want[i]);
+      const std::size_t n = i % ncols, m = (i / ncols) % c.rows;
+      if (c.epi == Epilogue::Sin) want[i] = std::sin(double(opt.sin_scale * colh[n]) * want[i]);
+      if (c.epi == Epilogue::Decay) want[i] *= std::exp(-double(rowh[m]) * std::fabs(double(colh[n])));
     }
     if (c.epi == Epilogue::AddResidual) {
       const std::vector<float> r = gather(rh, *opt.residual);
@@ -280,6 +301,32 @@ TEST_P(GemmTest, Epilogues) {
   run({.batch = 2, .rows = 13, .in = 20, .out = 9, .out_layout = Layout::ChannelMajor, .epi = Epilogue::AddResidual});
 }
 
+// The Hyena filter's epilogues (Sin layers, decay modulation) in every variant the op may pick:
+// scalar loads (K % 4 != 0, or a channel-major x, which falls back to them), vec4 loads with
+// vec4 stores (token-major out) or scalar ones (channel-major out, odd widths), nb 1 and 2,
+// remainder row and column tiles, batch > 1 (the row tables index rows within an entry).
+void filter_epilogue_cases(GemmTest& t) {
+  const std::string s = t.s();
+  for (const Epilogue e : {Epilogue::Sin, Epilogue::Decay}) {
+    const std::string code = e == Epilogue::Sin ? "_e4" : "_e5";
+    SCOPED_TRACE(e == Epilogue::Sin ? "Sin" : "Decay");
+    t.run({.batch = 2, .rows = 37, .in = 5, .out = 64, .epi = e, .variant = "gemm_a0_w0" + code});
+    t.run({.batch = 1, .rows = 131, .in = 64, .out = 76, .epi = e, .variant = "gemm_a1_w1" + code + "_c4" + s});
+    t.run({.batch = 2, .rows = 133, .in = 64, .out = 70, .bias = false, .epi = e, .variant = "gemm_a1_w1" + code + s});
+    t.run({.batch = 1, .rows = 67, .in = 32, .out = 40, .out_layout = Layout::ChannelMajor, .epi = e,
+           .variant = "gemm_a1_w1" + code + s});
+    t.run({.batch = 2, .rows = 36, .in = 64, .out = 32, .nb = 2, .x_layout = Layout::ChannelMajor, .epi = e,
+           .variant = "gemm_a0_w0" + code});
+  }
+}
+
+TEST_P(GemmTest, FilterEpilogues) { filter_epilogue_cases(*this); }
+
+TEST_P(GemmTest, FilterEpiloguesWithoutSubgroupShuffles) {
+  if (tiled()) GTEST_SKIP() << "the tiled kernel uses no subgroup operations";
+  without_shuffles([&] { filter_epilogue_cases(*this); });
+}
+
 // The 80M model's layer shapes at L = 16, B = 2.
 TEST_P(GemmTest, M2Bert80MInLinearChannelMajorOut) {
   run({.batch = 2, .rows = 16, .in = 768, .out = 2304, .out_layout = Layout::ChannelMajor});
@@ -356,6 +403,16 @@ TEST_P(GemmTest, BadArgumentsThrowNamedErrors) {
                "fp16-coopmat");
   host::Buffer small = filled(16 * 4);
   expect_error({small, std::nullopt, 8, 8, 1}, MatrixView::row_major(ob, 1, 4, 8), {}, "weight");
+  // The filter epilogues' tables: missing, or shorter than the columns / rows they cover.
+  const MatrixView o8 = MatrixView::row_major(ob, 1, 4, 8);
+  expect_error({wb, std::nullopt, 8, 8, 1}, o8, {.epilogue = Epilogue::Sin}, "sin_freq");
+  expect_error({wb, std::nullopt, 8, 8, 1}, o8, {.epilogue = Epilogue::Sin, .sin_freq = small.range().slice(0, 7 * 4)},
+               "sin_freq: buffer holds 7 floats, needs 8");
+  expect_error({wb, std::nullopt, 8, 8, 1}, o8, {.epilogue = Epilogue::Decay, .decay_deltas = small.range()}, "decay_t");
+  expect_error({wb, std::nullopt, 8, 8, 1}, o8,
+               {.epilogue = Epilogue::Decay, .decay_t = small.range().slice(0, 3 * 4), .decay_deltas = small.range()},
+               "decay_t: buffer holds 3 floats, needs 4");
+  expect_error({wb, std::nullopt, 8, 8, 1}, o8, {.epilogue = Epilogue::Decay, .decay_t = small.range()}, "decay_deltas");
 }
 
 // Tiled-kernel edges the texel cases above do not reach: K over several 16-wide k tiles with a

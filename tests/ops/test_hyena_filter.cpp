@@ -3,11 +3,14 @@
 // uniform(+-1/sqrt(fan_in)), Sin frequency ~10, z / t tables as the architecture doc builds
 // them, decay rates as Hyena's modulation sets them), so the Sin layers see the argument range of
 // real checkpoints. Tolerance: max |gpu - ref| <= 2e-5 * max |ref| (the architecture doc measured
-// fp32 evaluation within 1.8e-6 of fp64 on the 768-wide golden model).
+// fp32 evaluation within 1.8e-6 of fp64 on the 768-wide golden model). The op is four GEMMs with
+// the Sin and decay steps in their epilogues; the test checks that these are what ran.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <numbers>
+#include <string>
+#include <vector>
 
 #include "layer_test_util.hpp"
 #include "m2vk/ops/hyena_filter.hpp"
@@ -104,9 +107,16 @@ class HyenaFilterTest : public VkTest {
         Device d = put(s, f, *m);
         host::Buffer scratch = filled(ops::hyena_filter_scratch_bytes(L, s.O));
         host::Buffer out = filled(std::uint64_t(s.H) * L * 4, 0x7fc00000u);  // NaN: unwritten values fail
-        auto rec = ctx().record();
+        auto rec = ctx().record({.profile = true});
         ops::record_hyena_filter(ctx(), rec, d.tables, d.mlp, float(w_mod), L, scratch.range(), out.range(), layout);
         rec.submit_and_wait();
+        // Four GEMMs and nothing else: the Sin layers and the decay run in their epilogues
+        // (gemm.cmake: e4, e5).
+        std::vector<std::string> names;
+        for (const auto& t : rec.timings()) names.push_back(t.name);
+        ASSERT_EQ(names.size(), 4u) << ::testing::PrintToString(names);
+        for (int i = 0; i < 3; ++i) EXPECT_NE(names[i].find("_e4"), std::string::npos) << names[i];
+        EXPECT_NE(names[3].find("_e5"), std::string::npos) << names[3];
         std::vector<float> got = download<float>(out);
         if (layout == ops::FilterLayout::TokenMajor) {
           const std::vector<float> tm = got;

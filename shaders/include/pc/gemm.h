@@ -7,6 +7,10 @@
 // of C (and of the residual R) at c_off + b*c_sb + m*c_sr + n*c_sc, so A can be read in any
 // layout (e.g. the long convolution's channel-major output) and C written token-major (B, L, N)
 // or channel-major (B, N, L).
+//
+// The Hyena filter's epilogues (row m within a batch entry, output column n of all blocks):
+//   EPI 4 (Sin):   C = sin(e_scale * col[n] * (acc + bias))        col = the Sin frequencies
+//   EPI 5 (Decay): C = (acc + bias) * exp(-row[m] * |col[n]|)      col = deltas, row = t
 #ifndef M2VK_PC_GEMM_H
 #define M2VK_PC_GEMM_H
 #include "pc/push_constants.h"
@@ -23,8 +27,11 @@
   X(uint, a_off) X(uint, a_sb) X(uint, a_sr) X(uint, a_sc)                                \
   X(uint, c_off) X(uint, c_sb) X(uint, c_sr) X(uint, c_sc)                                \
   X(uint, r_off)        /* residual: same strides as C */                                \
-  X(uint, w_off)        /* float index of W[0][0] in its binding (fp32 kernel) */
+  X(uint, w_off)        /* float index of W[0][0] in its binding (fp32 kernel) */         \
+  X(uint, e_col_off)    /* EPI 4, 5: float index of the column table's entry for column 0 */ \
+  X(uint, e_row_off)    /* EPI 5: float index of the row table's entry for row 0 of C */    \
+  X(float, e_scale)     /* EPI 4: the Sin layer's scale (w_mod) */
 
-M2VK_DECLARE_PUSH_CONSTANTS(GemmPC, M2VK_PC_GEMM, 72)
+M2VK_DECLARE_PUSH_CONSTANTS(GemmPC, M2VK_PC_GEMM, 84)
 
 #endif  // M2VK_PC_GEMM_H

@@ -14,6 +14,13 @@
 // columns); fused when each I-wide half starts on a block boundary (nblocks 1 or even), else
 // done as GEMM + glu() through a scratch buffer the caller passes.
 //
+// The Hyena implicit filter's epilogues (ops/hyena_filter.cpp), with m the row within a batch
+// entry and n the output column:
+//   Sin:   out[m, n] = sin(sin_scale * sin_freq[n] * (acc + bias))   (a Sin layer, accurate sin)
+//   Decay: out[m, n] = (acc + bias) * exp(-decay_t[m] * |decay_deltas[n]|)   (the modulation)
+// fp32 only; compiled for the load modes the filter uses (token-major x) and falling back to
+// scalar loads elsewhere.
+//
 // Precision: FP32 always works. FP16CoopMat (fp16 inputs, fp32 accumulation through
 // cooperative matrices) is chosen by resolve_precision(); see gemm_precision.hpp.
 #pragma once
@@ -28,7 +35,7 @@
 
 namespace m2vk::ops {
 
-enum class Epilogue { None, Gelu, Tanh, AddResidual, Glu };
+enum class Epilogue { None, Gelu, Tanh, AddResidual, Glu, Sin, Decay };
 
 // The fp32 kernel family (FP16CoopMat has its own kernel).
 enum class GemmKernel {
@@ -50,6 +57,11 @@ struct GemmOptions {
   Precision precision = Precision::FP32;  // the precision to run (already resolved)
   // Glu when the fusion is impossible: (x.batch * x.rows * w.out) floats of scratch.
   std::optional<host::BufferRange> glu_scratch = std::nullopt;
+  // Sin: (out columns) frequencies and their scale. Decay: (x.rows) times t and (out columns)
+  // decay rates.
+  std::optional<host::BufferRange> sin_freq = std::nullopt;
+  float sin_scale = 1.0f;
+  std::optional<host::BufferRange> decay_t = std::nullopt, decay_deltas = std::nullopt;
   // Auto: the device's choice (gemm_kernel_for). Texel / Tiled force a family (tests, benchmarks);
   // Tiled on a device below its limits throws OpError.
   GemmKernel kernel = GemmKernel::Auto;

@@ -7,8 +7,9 @@
 // written channel-major (H, L) or token-major (L, H) (FilterLayout; the FFT op's FilterInput
 // reads either: token-major is faster to write, the GEMM's rows being contiguous). fp32 throughout
 // (the architecture doc measured fp32 evaluation within 1.8e-6 of fp64, relative to max |k|);
-// the Sin layers use a fully accurate sin (shaders/hyena_filter.comp). Four GEMMs and four
-// element-wise passes; at L = 32768 with the 80M shapes that is ~8.6 GFLOP per MLP, which the
+// the Sin layers use a fully accurate sin (m2vk_precise_sin, shaders/include/activations.glsl).
+// Four GEMMs, the Sin and decay steps fused into their epilogues (gemm.hpp: Sin, Decay), so each
+// activation is written once; at L = 32768 with the 80M shapes that is ~8.6 GFLOP per MLP, which the
 // CPU reference needs seconds for in double precision.
 #pragma once
 
