@@ -1,5 +1,6 @@
 #version 450
-// Single-pass FFT long convolution for subgroups of FFT_S = 8 lanes, one row per workgroup,
+// Single-pass FFT long convolution for subgroups of FFT_S = 4, 8 or 16 lanes (a compile-time
+// define, FFT_SLOG = log2 FFT_S; fft_reg.glsl's lane groups), one row per workgroup,
 // the FFTs done mostly in registers and subgroup shuffles (shaders/include/fft_reg.glsl): on
 // llvmpipe each shared-memory access is a per-lane loop, so the shared-memory Stockham kernel
 // (fft_conv_single.comp) spends most of its time there. Here a row crosses shared memory three
@@ -9,14 +10,17 @@
 // Forward FFT (n = B n1 + n2, k = k1 + A k2, Cooley-Tukey):
 //   1. invocation i (= n2) loads z[B n1 + i], n1 < A, DFT_A over n1 in registers, twiddle
 //      W_M^(i k1), stores to shared [k1][n2];
-//   2. subgroup g takes k1 = J g + j (j < J = A / R): lane l loads n2 = S p + l, p < R; DFT_R over p
+//   2. lane group g takes k1 = J g + j (j < J = A / R): lane l loads n2 = S p + l, p < R; DFT_R over p
 //      in registers (-> q), twiddle W_B^(l q), DFT_S across lanes (-> s, lane l holds
 //      s = bitrev(l)): register (j, q) of lane l now holds Z[k], k = k1 + A (q + R bitrev(l)).
 // Shared memory holds vec4 = two complex values, k1 and k1 + 1 (a subgroup owns both): each
 // exchange is half as many (per-lane looped) accesses as with vec2. FFT_P = 2 phases: the row
 // (N/2 = 8192 complex, 64 KiB) stays in registers and each exchange goes through half-size
 // shared memory twice (the k1 halves; for the pairing, the bins k < M/2 and k >= M/2, which a
-// lane holds all of one or all of the other); subgroup g owns k1 = h A/P + (J/P) g + jj.
+// lane holds all of one or all of the other: k < M/2 iff q + R sl < R S/2 iff sl < S/2, for any
+// S); subgroup g owns k1 = h A/P + (J/P) g + jj. J/P must be even (vec4 = jobs j, j + 1), so
+// J >= 2 P: with registers ~ A per lane and M = A R S, A >= sqrt(2 P M / S), hence the larger A
+// of the S = 4 variants (shaders/variants/fft_conv.cmake).
 // The spectrum product stays in that permuted order; the half-length real trick needs Z[M-k],
 // read back through shared memory. Z'[k] of the inverse packing (fft_r2c.glsl) is linear in
 // Z[k] and conj Z[M-k]: Z'[k] = alpha[k] Z[k] + beta[k] conj Z[M-k], with S = K^[k] / N,
@@ -34,14 +38,15 @@
 #include "fft_io.glsl"
 #include "fft_r2c.glsl"
 
-#define FFT_S 8u
-#define FFT_SLOG 3u
+#if !defined(FFT_S) || !defined(FFT_SLOG)
+#error "FFT_S (lanes: 4, 8 or 16) and FFT_SLOG (log2 FFT_S) must be defined"
+#endif
 #include "fft_reg.glsl"
 
 const uint R = FFT_R, A = FFT_A, J = FFT_A / FFT_R, S = FFT_S, B = FFT_R * FFT_S, M = FFT_A * B;
 const uint P = uint(FFT_P), AP = FFT_A / P, JP = J / P;  // per phase: k1 values, jobs per subgroup
 
-layout(local_size_x = FFT_R * 8) in;
+layout(local_size_x = FFT_R * FFT_S) in;
 
 // phase h: [(k1 - h A/P) / 2][n2] during the FFTs; [(k - h' M/2) / 2] for the real-FFT pairing
 shared vec4 sh[M / (2u * P)];
@@ -58,7 +63,7 @@ uint job_k1(uint g, uint j) { return (j / JP) * AP + JP * g + j % JP; }
 
 void main() {
   uint i = gl_LocalInvocationIndex;
-  uint g = gl_SubgroupID, l = gl_SubgroupInvocationID;
+  uint g = fft_group_id(), l = fft_lane_id();
   uint sl = bitfieldReverse(l) >> (32u - FFT_SLOG);
   uint row = pc.row_base + gl_WorkGroupID.x;
 #ifndef FFT_SPECTRUM_MODE

@@ -36,6 +36,9 @@
 #include "fft_io.glsl"
 #include "fft_r2c.glsl"
 
+// 8 lanes per lane group (fft_reg.glsl): one SPIR-V serves subgroups of 8 (a group per
+// subgroup) and 16 (two per subgroup). Subgroups of 4 would need M = 4 R^2, not a square at
+// M = 32768, or twice the registers per invocation.
 #define FFT_S 8u
 #define FFT_SLOG 3u
 #include "fft_reg.glsl"
@@ -125,7 +128,7 @@ vec2 fold_bin(vec2 zk, vec2 zmk, uint k) {
 }
 
 void main() {
-  uint g = gl_SubgroupID, l = gl_SubgroupInvocationID;
+  uint g = fft_group_id(), l = fft_lane_id();
   uint i = S * g + l;  // step-1 column: columns i and i ^ 1 are neighbouring lanes
   bool odd = (l & 1u) != 0u;
   uint sl = bitfieldReverse(l) >> (32u - FFT_SLOG);
