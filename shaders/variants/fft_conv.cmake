@@ -44,13 +44,14 @@ endfunction()
 # and x for the D term), so A is the smallest the kernel allows: J = A / R rows k1 per lane group
 # must be a multiple of 2 P, i.e. A >= sqrt(2 P M / S). Picked by make_fft_plan for these M when
 # the device's subgroup size is S (fft_conv_plan.cpp, kRegVariants: keep the two tables equal);
-# other sizes and devices use the shared-memory kernels above. Entries: S,R,A,P.
+# other sizes and devices use the shared-memory kernels above. Entries: S,R,A,P[,n2].
 set(reg_variants
   # S = 8 (lavapipe's default): J = 2 or 4
   "8,4,8,1" "8,4,16,1" "8,8,16,1" "8,8,32,1" "8,16,32,1" "8,16,64,2"
-  # S = 4: A >= sqrt(M / 2), twice S = 8's at M = 256, 1024, 4096. None at M = 8192: two phases
-  # (64 KiB) need J >= 4, so A = 128, which glslc -O was killed compiling (after 3 minutes, 2-core VM).
-  "4,4,16,1" "4,8,16,1" "4,8,32,1" "4,16,32,1" "4,16,64,1"
+  # S = 4: A >= sqrt(M / 2), twice S = 8's at M = 256, 1024, 4096. M = 8192 needs two phases
+  # (64 KiB), i.e. J >= 4 with the k1 split, so A = 128 (which glslc -O was killed compiling after
+  # 3 minutes); with the transposes' phases over n2 (FFT_SPLIT_N2, flag n2) J = 2 is enough: A = 64.
+  "4,4,16,1" "4,8,16,1" "4,8,32,1" "4,16,32,1" "4,16,64,1" "4,32,64,2,n2"
   # S = 16: A as small as J >= 2 P allows (R = 2 at M = 256)
   "16,2,8,1" "16,4,8,1" "16,4,16,1" "16,8,16,1" "16,8,32,1" "16,8,64,2")
 foreach(entry ${reg_variants})
@@ -64,6 +65,10 @@ foreach(entry ${reg_variants})
   m2vk_fft_log2(${a} alog)
   math(EXPR m "${r} * ${a} * ${s}")
   set(d FFT_S=${s}u FFT_SLOG=${slog}u FFT_R=${r}u FFT_A=${a}u FFT_RLOG=${rlog}u FFT_ALOG=${alog}u FFT_P=${p})
+  list(LENGTH srap fields)
+  if(fields GREATER 4)
+    list(APPEND d FFT_SPLIT_N2=1)
+  endif()
   m2vk_shader(NAME fft_conv_reg_s${s}_m${m} SOURCE fft_conv_reg.comp DEFINES ${d})
   m2vk_shader(NAME fft_spectrum_reg_s${s}_m${m} SOURCE fft_conv_reg.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
 endforeach()
@@ -81,3 +86,4 @@ foreach(rp "16;4;4" "64;6;8")
   m2vk_shader(NAME fft_conv_regw_s8_m${m} SOURCE fft_conv_regw.comp DEFINES ${d})
   m2vk_shader(NAME fft_spectrum_regw_s8_m${m} SOURCE fft_conv_regw.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
 endforeach()
+

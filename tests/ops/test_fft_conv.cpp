@@ -310,8 +310,7 @@ TEST(FftPlan, RegisterKernelWhereItApplies) {
     for (std::uint32_t n = 2; n <= (1u << 17); n *= 2) {
       const std::string at = "N " + std::to_string(n) + " subgroup " + std::to_string(sg);
       ops::FftPlan p = ops::make_fft_plan(n, lim);
-      // no N/2 = 8192 variant for 4 lanes (fft_conv.cmake says why)
-      EXPECT_EQ(p.reg, (n >= 512 && n <= (sg == 4 ? 8192u : 16384u)) || (n == 65536 && wide_here)) << at;
+      EXPECT_EQ(p.reg, (n >= 512 && n <= 16384) || (n == 65536 && wide_here)) << at;
       EXPECT_EQ(p.wide, n == 65536 && wide_here) << at;
       if (p.reg) {
         EXPECT_EQ(p.lanes, p.wide ? 8u : sg) << at;
@@ -406,10 +405,6 @@ TEST_F(FftConvTest, RegisterKernelEverySize) {
     c.pregate = c.postgate = c.d = c.accumulate = row.epilogue;
     c.in_token_major = row.epilogue && row.len % 2 == 1;
     Result r = check(c);
-    if (sg == 4 && (c.n ? c.n : ops::fft_size_for(c.len)) == 16384) {
-      EXPECT_FALSE(r.reg) << describe(c) << ": no N/2 = 8192 variant for 4 lanes";  // the shared-memory passes
-      continue;
-    }
     EXPECT_TRUE(r.reg) << describe(c) << ": expected the register kernel";
     EXPECT_EQ(r.lanes, sg) << describe(c);
   }
