@@ -1,7 +1,7 @@
 #version 450
-// Single-pass FFT long convolution for subgroups of FFT_S = 8 lanes, "wide" form for long rows
-// (N/2 = 32768 on lavapipe): one row per workgroup of B = R * 8 invocations, ONE row k1 of the
-// second FFT step per subgroup. fft_conv_reg.comp gives each subgroup J >= 2 rows k1, which for
+// Single-pass FFT long convolution in lane groups of FFT_S = 8 lanes (subgroups of 8 or 16),
+// "wide" form for long rows (N/2 = 32768 on lavapipe): one row per workgroup of B = R * 8
+// invocations, ONE row k1 of the second FFT step per lane group ("subgroup" below). fft_conv_reg.comp gives each subgroup J >= 2 rows k1, which for
 // M = 32768 and <= 64 complex registers per invocation is impossible (A * R * 8 = M, A >= 2 R P).
 // Here A = R (one job per subgroup), so M = 8 R^2: R = 64 for M = 32768 (512 invocations),
 // R = 16 for M = 2048 (a small variant that runs the same code in tests).
