@@ -1,7 +1,7 @@
 #version 450
-// Single-pass FFT long convolution for subgroups of FFT_S = 8 lanes, "wide" form for long rows
-// (N/2 = 32768 on lavapipe): one row per workgroup of B = R * 8 invocations, ONE row k1 of the
-// second FFT step per subgroup. fft_conv_reg.comp gives each subgroup J >= 2 rows k1, which for
+// Single-pass FFT long convolution in lane groups of FFT_S = 8 lanes (subgroups of 8 or 16),
+// "wide" form for long rows (N/2 = 32768 on lavapipe): one row per workgroup of B = R * 8
+// invocations, ONE row k1 of the second FFT step per lane group ("subgroup" below). fft_conv_reg.comp gives each subgroup J >= 2 rows k1, which for
 // M = 32768 and <= 64 complex registers per invocation is impossible (A * R * 8 = M, A >= 2 R P).
 // Here A = R (one job per subgroup), so M = 8 R^2: R = 64 for M = 32768 (512 invocations),
 // R = 16 for M = 2048 (a small variant that runs the same code in tests).
@@ -36,6 +36,9 @@
 #include "fft_io.glsl"
 #include "fft_r2c.glsl"
 
+// 8 lanes per lane group (fft_reg.glsl): one SPIR-V serves subgroups of 8 (a group per
+// subgroup) and 16 (two per subgroup). Subgroups of 4 would need M = 4 R^2, not a square at
+// M = 32768, or twice the registers per invocation.
 #define FFT_S 8u
 #define FFT_SLOG 3u
 #include "fft_reg.glsl"
@@ -125,7 +128,7 @@ vec2 fold_bin(vec2 zk, vec2 zmk, uint k) {
 }
 
 void main() {
-  uint g = gl_SubgroupID, l = gl_SubgroupInvocationID;
+  uint g = fft_group_id(), l = fft_lane_id();
   uint i = S * g + l;  // step-1 column: columns i and i ^ 1 are neighbouring lanes
   bool odd = (l & 1u) != 0u;
   uint sl = bitfieldReverse(l) >> (32u - FFT_SLOG);

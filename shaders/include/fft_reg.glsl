@@ -41,9 +41,10 @@ vec2 m2vk_reg_twiddle(vec2 d, float sgn, uint jj, uint h) {
     [[unroll]] for (uint i = 0u; i < SIZE; ++i) v[i] = t[bitfieldReverse(i) >> (32u - LOG)]; \
   }
 
-// Twiddles w[q] = exp(sgn 2 pi i (base + step q) / den), q < COUNT (a multiple of 4), with
+// Twiddles w[q] = exp(sgn 2 pi i (base + step q) / den), q < COUNT (a power of two), with
 // base + step (COUNT - 1) < den: sin/cos only for q = 4m and for step, 2 step, 3 step, the rest
-// one complex product each (about one rounding more). Cuts the sin/cos count by ~3x.
+// one complex product each (about one rounding more). Cuts the sin/cos count by ~3x. COUNT < 4
+// (R = 2 at subgroups of 16) leaves out the entries past the end (the branches are constants).
 #define M2VK_DEFINE_TWIDDLES(NAME, COUNT)                                          \
   void NAME(out vec2 w[COUNT], float sgn, uint base, uint step, uint den) {        \
     vec2 s1 = twiddle(sgn, step, den), s2 = twiddle(sgn, 2u * step, den);          \
@@ -51,11 +52,20 @@ vec2 m2vk_reg_twiddle(vec2 d, float sgn, uint jj, uint h) {
     [[unroll]] for (uint m = 0u; m < COUNT; m += 4u) {                             \
       vec2 b = twiddle(sgn, base + m * step, den);                                 \
       w[m] = b;                                                                    \
-      w[m + 1u] = cmul(b, s1);                                                     \
-      w[m + 2u] = cmul(b, s2);                                                     \
-      w[m + 3u] = cmul(b, s3);                                                     \
+      if (m + 1u < COUNT) w[m + 1u] = cmul(b, s1);                                 \
+      if (m + 2u < COUNT) w[m + 2u] = cmul(b, s2);                                 \
+      if (m + 3u < COUNT) w[m + 3u] = cmul(b, s3);                                 \
     }                                                                              \
   }
+
+// Lane groups: the lane DFTs below run across FFT_S (4, 8 or 16; FFT_SLOG = log2) consecutive
+// invocations of a subgroup, with shuffle distances < FFT_S, so they stay inside a group. A
+// subgroup of gl_SubgroupSize (a multiple of FFT_S: the host checks) holds gl_SubgroupSize / FFT_S
+// groups, numbered in invocation order: with gl_SubgroupSize == FFT_S a group is a subgroup; an
+// 8-lane kernel also runs on subgroups of 16 as two groups per subgroup. The workgroup size must
+// be a multiple of gl_SubgroupSize (full subgroups).
+uint fft_group_id() { return (gl_SubgroupID * gl_SubgroupSize + gl_SubgroupInvocationID) / FFT_S; }
+uint fft_lane_id() { return gl_SubgroupInvocationID % FFT_S; }
 
 // Length-FFT_S DFT across the lanes of a subgroup, one per register of v[0..COUNT) (COUNT even;
 // registers travel in pairs, one vec4 shuffle for two complex values).

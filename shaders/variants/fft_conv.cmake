@@ -28,31 +28,62 @@ m2vk_shader(NAME fft_vkfft_pack SOURCE fft_vkfft_pack.comp)
 m2vk_shader(NAME fft_vkfft_pack_kernel SOURCE fft_vkfft_pack.comp DEFINES FFT_SPECTRUM_MODE=1)
 m2vk_shader(NAME fft_vkfft_mul SOURCE fft_vkfft_mul.comp)
 m2vk_shader(NAME fft_vkfft_unpack SOURCE fft_vkfft_unpack.comp)
-# Register/subgroup kernel (fft_conv_reg.comp) for subgroups of 8: M = N/2 = A * R * 8 complex
-# points, workgroups of R * 8 invocations, P shared-memory phases per exchange (M * 8 / P bytes).
-# Picked by make_fft_plan for these M when the device's subgroup size is 8; other sizes and
-# devices use the shared-memory kernels above.
-foreach(rap "4;8;2;3;1" "4;16;2;4;1" "8;16;3;4;1" "8;32;3;5;1" "16;32;4;5;1" "16;64;4;6;2")
-  list(GET rap 0 r)
-  list(GET rap 1 a)
-  list(GET rap 2 rlog)
-  list(GET rap 3 alog)
-  list(GET rap 4 p)
-  math(EXPR m "${r} * ${a} * 8")
-  set(d FFT_R=${r}u FFT_A=${a}u FFT_RLOG=${rlog}u FFT_ALOG=${alog}u FFT_P=${p})
-  m2vk_shader(NAME fft_conv_reg_m${m} SOURCE fft_conv_reg.comp DEFINES ${d})
-  m2vk_shader(NAME fft_spectrum_reg_m${m} SOURCE fft_conv_reg.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
+# out = log2(x) for a power of two x
+function(m2vk_fft_log2 x out)
+  set(l 0)
+  set(v ${x})
+  while(v GREATER 1)
+    math(EXPR v "${v} / 2")
+    math(EXPR l "${l} + 1")
+  endwhile()
+  set(${out} ${l} PARENT_SCOPE)
+endfunction()
+# Register/subgroup kernel (fft_conv_reg.comp) for subgroups of S = 4, 8, 16 lanes: M = N/2 =
+# A * R * S complex points, workgroups of R * S invocations, P shared-memory phases per exchange
+# (M * 8 / P bytes: <= 32 KiB). Each lane holds A complex values per register array (va, z, zp,
+# and x for the D term), so A is the smallest the kernel allows: J = A / R rows k1 per lane group
+# must be a multiple of 2 P, i.e. A >= sqrt(2 P M / S). Picked by make_fft_plan for these M when
+# the device's subgroup size is S (fft_conv_plan.cpp, kRegVariants: keep the two tables equal);
+# other sizes and devices use the shared-memory kernels above. Entries: S,R,A,P[,n2].
+set(reg_variants
+  # S = 8 (lavapipe's default): J = 2 or 4
+  "8,4,8,1" "8,4,16,1" "8,8,16,1" "8,8,32,1" "8,16,32,1" "8,16,64,2"
+  # S = 4: A >= sqrt(M / 2), twice S = 8's at M = 256, 1024, 4096. M = 8192 needs two phases
+  # (64 KiB), i.e. J >= 4 with the k1 split, so A = 128 (which glslc -O was killed compiling after
+  # 3 minutes); with the transposes' phases over n2 (FFT_SPLIT_N2, flag n2) J = 2 is enough: A = 64.
+  "4,4,16,1" "4,8,16,1" "4,8,32,1" "4,16,32,1" "4,16,64,1" "4,32,64,2,n2"
+  # S = 16: A as small as J >= 2 P allows (R = 2 at M = 256)
+  "16,2,8,1" "16,4,8,1" "16,4,16,1" "16,8,16,1" "16,8,32,1" "16,8,64,2")
+foreach(entry ${reg_variants})
+  string(REPLACE "," ";" srap "${entry}")
+  list(GET srap 0 s)
+  list(GET srap 1 r)
+  list(GET srap 2 a)
+  list(GET srap 3 p)
+  m2vk_fft_log2(${s} slog)
+  m2vk_fft_log2(${r} rlog)
+  m2vk_fft_log2(${a} alog)
+  math(EXPR m "${r} * ${a} * ${s}")
+  set(d FFT_S=${s}u FFT_SLOG=${slog}u FFT_R=${r}u FFT_A=${a}u FFT_RLOG=${rlog}u FFT_ALOG=${alog}u FFT_P=${p})
+  list(LENGTH srap fields)
+  if(fields GREATER 4)
+    list(APPEND d FFT_SPLIT_N2=1)
+  endif()
+  m2vk_shader(NAME fft_conv_reg_s${s}_m${m} SOURCE fft_conv_reg.comp DEFINES ${d})
+  m2vk_shader(NAME fft_spectrum_reg_s${s}_m${m} SOURCE fft_conv_reg.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
 endforeach()
-# Wide register kernel (fft_conv_regw.comp): one row k1 per subgroup, M = 8 R^2, workgroups of
-# R * 8 invocations, P phases per exchange (M * 8 / P bytes of shared memory). M = 32768
-# (N = 65536, L <= 32768) is picked by make_fft_plan; M = 2048 (four phases) runs the same code
-# in tests at a small JIT cost (FftConvOptions::wide_register_kernel).
+# Wide register kernel (fft_conv_regw.comp): one row k1 per lane group of 8 lanes, M = 8 R^2,
+# workgroups of R * 8 invocations, P phases per exchange (M * 8 / P bytes of shared memory).
+# Lane groups of 8 run on subgroups of 8 and 16 (two groups per subgroup), hence "s8".
+# M = 32768 (N = 65536, L <= 32768) is picked by make_fft_plan; M = 2048 (four phases) runs the
+# same code in tests at a small JIT cost (FftConvOptions::wide_register_kernel).
 foreach(rp "16;4;4" "64;6;8")
   list(GET rp 0 r)
   list(GET rp 1 rlog)
   list(GET rp 2 p)
   math(EXPR m "${r} * ${r} * 8")
   set(d FFT_R=${r}u FFT_RLOG=${rlog}u FFT_P=${p})
-  m2vk_shader(NAME fft_conv_regw_m${m} SOURCE fft_conv_regw.comp DEFINES ${d})
-  m2vk_shader(NAME fft_spectrum_regw_m${m} SOURCE fft_conv_regw.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
+  m2vk_shader(NAME fft_conv_regw_s8_m${m} SOURCE fft_conv_regw.comp DEFINES ${d})
+  m2vk_shader(NAME fft_spectrum_regw_s8_m${m} SOURCE fft_conv_regw.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
 endforeach()
+

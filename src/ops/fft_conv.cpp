@@ -133,10 +133,10 @@ void record_job(host::Context& ctx, host::CommandRecorder& rec, const Job& job, 
   if (max_rows == 0) throw FftConvError(std::string(job.what) + ": one row of " + S(row_bytes) + " bytes exceeds the binding limit");
 
   const std::uint32_t elem_len = job.len;
-  // the wide register kernel reads x, a, g (R32F) and the spectrum (RGBA32F) as texel buffers
-  const std::uint64_t max_in = plan.wide ? std::min<std::uint64_t>(lim.max_storage_range, lim.max_texel_elements * 4)
+  // the register kernels read x, a, g (R32F) and the spectrum (RGBA32F) as texel buffers
+  const std::uint64_t max_in = plan.reg ? std::min<std::uint64_t>(lim.max_storage_range, lim.max_texel_elements * 4)
                                          : lim.max_storage_range;
-  const std::uint64_t max_spec = plan.wide && !job.spectrum_mode
+  const std::uint64_t max_spec = plan.reg && !job.spectrum_mode
                                      ? std::min<std::uint64_t>(lim.max_storage_range, lim.max_texel_elements * 16)
                                      : lim.max_storage_range;
   auto fits = [&](std::uint32_t r0, std::uint32_t n) {

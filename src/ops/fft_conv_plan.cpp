@@ -17,11 +17,31 @@ struct SmemVariant {
   std::uint32_t smem, workgroup;
 };
 constexpr SmemVariant kSmemVariants[] = {{4096, 256}, {2048, 128}};
-// Register-kernel sizes M = N/2 compiled (fft_conv_reg_m*, fft_spectrum_reg_m*).
-constexpr std::uint32_t kRegMinM = 256, kRegMaxM = 8192;
-// Wide register kernel (fft_conv_regw_m*): M = 8 R^2 with R = 16 (tests only) and 64, workgroups
-// of R * 8 invocations, 32 KiB of shared memory at M = 32768 (4 KiB at M = 2048).
+// Register-kernel variants compiled (fft_conv_reg_s<S>_m<M>, fft_spectrum_reg_s<S>_m<M>; the
+// reg_variants table of shaders/variants/fft_conv.cmake, keep both equal): subgroups of S lanes,
+// M = A * R * S, workgroups of R * S invocations, M complex values of shared memory in P phases.
+struct RegVariant {
+  std::uint32_t lanes, r, a, phases;
+  constexpr std::uint32_t m() const { return a * r * lanes; }
+  constexpr std::uint32_t workgroup() const { return r * lanes; }
+  constexpr std::uint64_t shared_bytes() const { return std::uint64_t(m()) * 8 / phases; }
+};
+constexpr RegVariant kRegVariants[] = {
+    {8, 4, 8, 1},  {8, 4, 16, 1},  {8, 8, 16, 1},  {8, 8, 32, 1},  {8, 16, 32, 1},  {8, 16, 64, 2},
+    {4, 4, 16, 1}, {4, 8, 16, 1},  {4, 8, 32, 1},  {4, 16, 32, 1}, {4, 16, 64, 1}, {4, 32, 64, 2},
+    {16, 2, 8, 1}, {16, 4, 8, 1},  {16, 4, 16, 1}, {16, 8, 16, 1}, {16, 8, 32, 1},  {16, 8, 64, 2},
+};
+// Wide register kernel (fft_conv_regw_s8_m*): lane groups of 8, M = 8 R^2 with R = 16 (tests
+// only) and 64, workgroups of R * 8 invocations, 32 KiB of shared memory at M = 32768 (4 KiB at
+// M = 2048). It runs on subgroups of 8 and 16 (two lane groups per subgroup, fft_reg.glsl).
 constexpr std::uint32_t kRegWideM = 32768, kRegWideTestM = 2048;
+bool wide_subgroup(std::uint32_t subgroup) { return subgroup == 8 || subgroup == 16; }
+
+const RegVariant* reg_variant(std::uint32_t m, std::uint32_t subgroup) {
+  for (const RegVariant& v : kRegVariants)
+    if (v.m() == m && v.lanes == subgroup) return &v;
+  return nullptr;
+}
 
 std::uint32_t pick_smem(const host::Limits& limits) {
   for (const SmemVariant& v : kSmemVariants)
@@ -32,12 +52,6 @@ std::uint32_t pick_smem(const host::Limits& limits) {
                      " invocations are below the smallest kernel variant (" + std::to_string(kSmemVariants[1].smem * 8) +
                      " bytes, " + std::to_string(kSmemVariants[1].workgroup) + " invocations)");
 }
-
-// Workgroup size R * 8 of the register kernel for M = A * R * 8, as compiled: (R, A) = (4, 8),
-// (4, 16), (8, 16), (8, 32), (16, 32), (16, 64) for M = 256 .. 8192.
-std::uint32_t reg_workgroup(std::uint32_t m) { return (m <= 512 ? 4 : m <= 2048 ? 8 : 16) * 8; }
-// Its shared memory: M complex values, in two phases above 4096 (32 KiB for M = 8192).
-std::uint64_t reg_shared_bytes(std::uint32_t m) { return std::uint64_t(m) * 8 / (m > 4096 ? 2 : 1); }
 
 }  // namespace
 
@@ -70,26 +84,30 @@ FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t
   std::uint32_t m = n / 2;
   std::uint32_t single_limit = p.smem;
   if (max_single != 0) single_limit = std::min(single_limit, std::max<std::uint32_t>(max_single, 4));
-  // The register kernel (fft_conv_reg.comp) is written for subgroups of 8 lanes (lavapipe,
-  // some Intel GPUs); M = A * R * 8 with the (R, A) variants of shaders/variants/fft_conv.cmake,
-  // one row per workgroup of M / A invocations, M complex values of shared memory.
-  bool sg8 = register_kernel && max_single == 0 && limits.subgroup_size == 8;
-  if (sg8 && (m == kRegWideM || (wide_register && m == kRegWideTestM))) {
+  // The register kernels (fft_conv_reg.comp, fft_conv_regw.comp) run their lane DFTs across
+  // subgroups of a compiled lane count S (lavapipe: 4, 8, 16; some Intel GPUs); one row per
+  // workgroup, single pass. Other subgroup sizes (NVIDIA 32, AMD 32/64) take the shared-memory
+  // kernels below.
+  const bool reg = register_kernel && max_single == 0;
+  const std::uint32_t sg = limits.subgroup_size;
+  if (reg && wide_subgroup(sg) && (m == kRegWideM || (wide_register && m == kRegWideTestM))) {
     std::uint32_t r = m == kRegWideM ? 64 : 16;
     if (limits.max_workgroup_invocations >= r * 8 && limits.max_shared_memory >= (m == kRegWideM ? 32768u : 4096u)) {
       p.m1 = 1;
       p.m2 = m;
       p.cols = 1;
       p.reg = p.wide = true;
+      p.lanes = 8;
       return p;
     }
   }
-  if (sg8 && m >= kRegMinM && m <= kRegMaxM &&
-      reg_shared_bytes(m) <= limits.max_shared_memory && limits.max_workgroup_invocations >= reg_workgroup(m)) {
+  const RegVariant* v = reg ? reg_variant(m, sg) : nullptr;
+  if (v && v->shared_bytes() <= limits.max_shared_memory && v->workgroup() <= limits.max_workgroup_invocations) {
     p.m1 = 1;
     p.m2 = m;
     p.cols = 1;
     p.reg = true;
+    p.lanes = v->lanes;
     return p;
   }
   if (m <= single_limit) {
@@ -120,7 +138,8 @@ FftKernels fft_kernels(const FftPlan& plan, bool spectrum_mode) {
   FftKernels k;
   const std::string n = std::to_string(plan.half()), sfx = "_s" + std::to_string(plan.smem);
   if (plan.reg) {
-    k.single = std::string(spectrum_mode ? "fft_spectrum_reg" : "fft_conv_reg") + (plan.wide ? "w_m" : "_m") + n;
+    k.single = std::string(spectrum_mode ? "fft_spectrum_reg" : "fft_conv_reg") + (plan.wide ? "w" : "") + "_s" +
+               std::to_string(plan.lanes) + "_m" + n;
   } else if (plan.single_pass()) {
     k.single = std::string(spectrum_mode ? "fft_spectrum_single" : "fft_conv_single") + sfx;
   } else {

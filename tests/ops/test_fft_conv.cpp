@@ -15,12 +15,14 @@
 #include <complex>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "m2vk/ops/fft_conv.hpp"
 #include "m2vk/ops/vkfft_conv.hpp"
 #include "m2vk/ref/fft.hpp"
+#include "m2vk/shaders.hpp"
 #include "vk_test.hpp"
 
 namespace m2vk {
@@ -124,6 +126,7 @@ class FftConvTest : public test::VkTest {
     double rel_err = 0;         // max|got - want| / max|want|
     bool reg = false;           // the plan ran the register/subgroup kernel
     bool wide = false;          // ... in its wide form (fft_conv_regw.comp)
+    std::uint32_t lanes = 0;    // ... compiled for subgroups of this many lanes
   };
 
   Result run(const Case& c, std::uint32_t seed = 1) {
@@ -201,6 +204,7 @@ class FftConvTest : public test::VkTest {
     Result r;
     r.reg = spec->plan.reg;
     r.wide = spec->plan.wide;
+    r.lanes = spec->plan.lanes;
     r.got = from_layout(download<float>(bout), B, C, L, c.out_token_major);
     r.want = std::move(want);
     double max_ref = 0, max_err = 0;
@@ -220,7 +224,8 @@ class FftConvTest : public test::VkTest {
                                         << bound_for(n);
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3e", r.rel_err);
-    RecordProperty("rel_err_L" + std::to_string(c.len) + "_N" + std::to_string(n) + (r.wide ? "_regw" : r.reg ? "_reg" : ""), buf);
+    RecordProperty("rel_err_L" + std::to_string(c.len) + "_N" + std::to_string(n) + (r.wide ? "_regw" : r.reg ? "_reg" : "") +
+                   (r.reg ? "_s" + std::to_string(r.lanes) : ""), buf);
     return r;
   }
 };
@@ -287,43 +292,68 @@ TEST_F(FftConvTest, LargestSinglePass) {
   check(c);
 }
 
-// ---- register/subgroup single pass (fft_conv_reg.comp, subgroups of 8) -------------------------
+// ---- register/subgroup single pass (fft_conv_reg.comp at subgroups of 4, 8, 16; fft_conv_regw.comp) --
 
+// Where the planner picks the register kernels, and that every variant it names is compiled
+// (shaders/variants/fft_conv.cmake) and every compiled one is reachable: the variant tables of
+// the cmake file and of fft_conv_plan.cpp agree.
 TEST(FftPlan, RegisterKernelWhereItApplies) {
   host::Limits lim;
   lim.max_storage_range = 128u << 20;
   lim.storage_offset_alignment = 16;
   lim.max_shared_memory = 32768;
   lim.max_workgroup_invocations = 1024;
-  lim.subgroup_size = 8;
-  for (std::uint32_t n = 2; n <= (1u << 17); n *= 2) {
-    ops::FftPlan p = ops::make_fft_plan(n, lim);
-    EXPECT_EQ(p.reg, (n >= 512 && n <= 16384) || n == 65536) << "N " << n;
-    EXPECT_EQ(p.wide, n == 65536) << "N " << n;
-    EXPECT_EQ(ops::make_fft_plan(n, lim, 0, true, true).wide, n == 4096 || n == 65536) << "N " << n;  // test hook
-    // Compact either way: N/2 complex values, or N/4 + 1 vec4 entries for the register kernels
-    // (a real filter's spectrum has N/2 + 1 complex bins).
-    EXPECT_EQ(p.spec_row_bytes(), p.reg ? std::uint64_t(n / 4 + 1) * 16 : std::uint64_t(n / 2) * 8) << "N " << n;
-    if (p.reg) {
-      EXPECT_TRUE(p.single_pass() && p.cols == 1) << "N " << n;
+  std::set<std::string> planned;
+  for (std::uint32_t sg : {4u, 8u, 16u}) {
+    lim.subgroup_size = sg;
+    const bool wide_here = sg == 8 || sg == 16;  // 8-lane groups: one or two per subgroup
+    for (std::uint32_t n = 2; n <= (1u << 17); n *= 2) {
+      const std::string at = "N " + std::to_string(n) + " subgroup " + std::to_string(sg);
+      ops::FftPlan p = ops::make_fft_plan(n, lim);
+      EXPECT_EQ(p.reg, (n >= 512 && n <= 16384) || (n == 65536 && wide_here)) << at;
+      EXPECT_EQ(p.wide, n == 65536 && wide_here) << at;
+      if (p.reg) {
+        EXPECT_EQ(p.lanes, p.wide ? 8u : sg) << at;
+        EXPECT_TRUE(p.single_pass() && p.cols == 1) << at;
+      }
+      ops::FftPlan pw = ops::make_fft_plan(n, lim, 0, true, true);  // test hook
+      EXPECT_EQ(pw.wide, (n == 4096 || n == 65536) && wide_here) << at;
+      // Compact either way: N/2 complex values, or N/4 + 1 vec4 entries for the register kernels
+      // (a real filter's spectrum has N/2 + 1 complex bins).
+      EXPECT_EQ(p.spec_row_bytes(), p.reg ? std::uint64_t(n / 4 + 1) * 16 : std::uint64_t(n / 2) * 8) << at;
+      EXPECT_FALSE(ops::make_fft_plan(n, lim, 0, false).reg) << at;  // test hook
+      EXPECT_FALSE(ops::make_fft_plan(n, lim, 64).reg) << at;        // forced four-step
+      for (const ops::FftPlan& q : {p, pw})
+        for (bool spectrum_mode : {false, true})
+          for (const std::string& name : ops::fft_kernels(q, spectrum_mode).all()) {
+            EXPECT_TRUE(shaders::try_find(name).has_value()) << at << ": " << name << " is not compiled";
+            planned.insert(name);
+          }
     }
-    EXPECT_FALSE(ops::make_fft_plan(n, lim, 0, false).reg) << "N " << n;  // test hook
-    EXPECT_FALSE(ops::make_fft_plan(n, lim, 64).reg) << "N " << n;        // forced four-step
   }
-  for (std::uint32_t sg : {1u, 4u, 16u, 32u, 64u}) {  // written for 8 lanes only
+  for (const std::string& name : shaders::names()) {
+    if (name.rfind("fft_conv_reg", 0) == 0 || name.rfind("fft_spectrum_reg", 0) == 0) {
+      EXPECT_TRUE(planned.count(name)) << name << " is compiled but never planned";
+    }
+  }
+  for (std::uint32_t sg : {1u, 2u, 32u, 64u}) {  // no variants for these lane counts
     lim.subgroup_size = sg;
     EXPECT_FALSE(ops::make_fft_plan(1024, lim).reg) << "subgroup " << sg;
+    EXPECT_FALSE(ops::make_fft_plan(65536, lim).reg) << "subgroup " << sg;
   }
-  lim.subgroup_size = 8;
-  lim.max_shared_memory = 16384;  // N/2 = 4096 needs 32 KiB, N/2 = 8192 32 KiB in two phases
-  EXPECT_FALSE(ops::make_fft_plan(16384, lim).reg);
-  EXPECT_FALSE(ops::make_fft_plan(8192, lim).reg);
-  EXPECT_TRUE(ops::make_fft_plan(4096, lim).reg);
-  EXPECT_FALSE(ops::make_fft_plan(65536, lim).reg);  // the wide kernel needs 32 KiB at N/2 = 32768
-  EXPECT_TRUE(ops::make_fft_plan(4096, lim, 0, true, true).wide);  // 4 KiB
-  lim.max_shared_memory = 32768;
-  lim.max_workgroup_invocations = 256;  // N/2 = 32768 runs 512 invocations
-  EXPECT_FALSE(ops::make_fft_plan(65536, lim).reg);
+  for (std::uint32_t sg : {4u, 8u, 16u}) {
+    lim.subgroup_size = sg;
+    lim.max_shared_memory = 16384;  // N/2 = 4096 needs 32 KiB, N/2 = 8192 32 KiB in two phases
+    EXPECT_FALSE(ops::make_fft_plan(16384, lim).reg) << sg;
+    EXPECT_FALSE(ops::make_fft_plan(8192, lim).reg) << sg;
+    EXPECT_TRUE(ops::make_fft_plan(4096, lim).reg) << sg;
+    EXPECT_FALSE(ops::make_fft_plan(65536, lim).reg) << sg;  // the wide kernel needs 32 KiB at N/2 = 32768
+    EXPECT_EQ(ops::make_fft_plan(4096, lim, 0, true, true).wide, sg != 4) << sg;  // 4 KiB
+    lim.max_shared_memory = 32768;
+    lim.max_workgroup_invocations = 256;  // N/2 = 32768 runs 512 invocations
+    EXPECT_FALSE(ops::make_fft_plan(65536, lim).reg) << sg;
+    lim.max_workgroup_invocations = 1024;
+  }
 }
 
 // The shared-memory variant: s4096 (32 KiB, workgroups of 256) where the device has both, else
@@ -350,11 +380,14 @@ TEST(FftPlan, SharedMemoryVariantFitsTheDeviceLimits) {
   }
 }
 
-// Every compiled (R, A) variant, N/2 = 256 .. 8192 (two-phase exchanges at 8192), odd and even L, L = N/2, both filter
-// directions, batch > 1 and the fused epilogue; compared with the reference and, for the larger
-// sizes, with the shared-memory kernel.
+// Every compiled (R, A) variant of the device's subgroup size (4, 8 or 16 on lavapipe:
+// LP_NATIVE_VECTOR_WIDTH = 128, 256, 512), N/2 = 256 .. 8192 (two-phase exchanges at 8192), odd
+// and even L, L = N/2, both filter directions, batch > 1 and the fused epilogue (D, gates,
+// accumulate), conv and spectrum mode; compared with the double reference.
 TEST_F(FftConvTest, RegisterKernelEverySize) {
-  if (ctx().limits().subgroup_size != 8) GTEST_SKIP() << "register kernel needs subgroups of 8";
+  const std::uint32_t sg = ctx().limits().subgroup_size;
+  if (!ctx().device_info().subgroup_shuffle || !ops::make_fft_plan(1024, ctx().limits()).reg)
+    GTEST_SKIP() << "no register kernel variant for subgroups of " << sg;
   struct Row {
     std::uint32_t len, n, batch, channels;
     bool bidir, epilogue;
@@ -373,14 +406,21 @@ TEST_F(FftConvTest, RegisterKernelEverySize) {
     c.in_token_major = row.epilogue && row.len % 2 == 1;
     Result r = check(c);
     EXPECT_TRUE(r.reg) << describe(c) << ": expected the register kernel";
+    EXPECT_EQ(r.lanes, sg) << describe(c);
   }
+}
+
+// Whether the wide register kernel (8-lane groups) runs here: subgroups of 8 and 16.
+bool wide_kernel_here(host::Context& ctx) {
+  return ctx.device_info().subgroup_shuffle && ops::make_fft_plan(65536, ctx.limits()).wide;
 }
 
 // The wide register kernel's code at N/2 = 2048 (R = 16, four phases per exchange; the same
 // source as N/2 = 32768 with R = 64 and eight phases): L = 1, odd and even L, L = N/2, both
-// filter directions, batch > 1, the fused epilogue and token-major layouts.
+// filter directions, batch > 1, the fused epilogue and token-major layouts. At subgroups of 16
+// each subgroup holds two lane groups.
 TEST_F(FftConvTest, WideRegisterKernelSmall) {
-  if (ctx().limits().subgroup_size != 8) GTEST_SKIP() << "register kernel needs subgroups of 8";
+  if (!wide_kernel_here(ctx())) GTEST_SKIP() << "no wide register kernel for subgroups of " << ctx().limits().subgroup_size;
   struct Row {
     std::uint32_t len, batch, channels;
     bool bidir, epilogue;
@@ -406,7 +446,7 @@ TEST_F(FftConvTest, WideRegisterKernelSmall) {
 // and a shorter causal row with the whole epilogue, batch 2 and token-major tensors (the model's
 // layout; one JIT of each variant).
 TEST_F(FftConvTest, WideRegisterKernel32k) {
-  if (ctx().limits().subgroup_size != 8) GTEST_SKIP() << "register kernel needs subgroups of 8";
+  if (!wide_kernel_here(ctx())) GTEST_SKIP() << "no wide register kernel for subgroups of " << ctx().limits().subgroup_size;
   Case c;
   c.len = 32768;
   c.channels = 2;
