@@ -197,9 +197,12 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
                      glu) &&
                     (!ra || (ra->vec4_ok && pc.r_off % 4 == 0));
     // Paired-lane GLU: lanes tx and tx ^ 4 exchange rows through subgroupShuffleXor(4), so
-    // subgroups must cover whole rows of 8 lanes of local x.
+    // subgroups must cover whole rows of 8 lanes of local x. Not on a CPU device with wider
+    // subgroups: llvmpipe's 16-lane shuffles made these kernels about 7x slower than the
+    // unshared ones at LP_NATIVE_VECTOR_WIDTH=512 (bench/RESULTS.md, "GEMMs").
     const host::DeviceInfo& info = ctx.device_info();
-    const bool glu2 = aload != 0 && info.subgroup_shuffle && info.subgroup_size >= 8 && info.subgroup_size % 8 == 0;
+    const bool glu2 = aload != 0 && info.subgroup_shuffle && info.subgroup_size >= 8 && info.subgroup_size % 8 == 0 &&
+                      (info.type != host::DeviceType::Cpu || info.subgroup_size == 8);
     if (glu && glu2) {
       variant = "gemm_glu2" + suffix;
       tile_m = kGlu2TileM;

@@ -84,10 +84,12 @@ class GemmTest : public VkTest, public ::testing::WithParamInterface<ops::GemmKe
   host::Context* alt_ = nullptr;
   host::Context& dev() { return alt_ ? *alt_ : ctx(); }
   // Whether dev() may run the kernels that share A rows through subgroup shuffles (the "_s"
-  // variants and the paired-lane GLU): shuffles and subgroups of a multiple of 8 lanes.
+  // variants and the paired-lane GLU): shuffles and subgroups of a multiple of 8 lanes, and on a
+  // CPU device exactly 8 (wider llvmpipe shuffles are slow).
   bool shuffles() {
     const auto& info = dev().device_info();
-    return info.subgroup_shuffle && info.subgroup_size >= 8 && info.subgroup_size % 8 == 0;
+    return info.subgroup_shuffle && info.subgroup_size >= 8 && info.subgroup_size % 8 == 0 &&
+           (info.type != host::DeviceType::Cpu || info.subgroup_size == 8);  // llvmpipe: 8 lanes only
   }
   // Suffix of the plain vec4 kernels picked on dev().
   std::string s() { return shuffles() ? "_s" : ""; }
