@@ -156,7 +156,7 @@ TEST(FftBackendChooser, MeasuresOnceThenReadsTheFile) {
   gpu::FftBackendChooser e(*ctx, KernelPolicy::Auto, {}, file);
   e.choose(1024, 48);
   EXPECT_EQ(e.choices().at(0).source, "measured");
-  EXPECT_TRUE(KernelChoiceFile(file).find({ctx->device_info().uuid, ctx->device_info().driver_version, gpu::kernels_identity()},
+  EXPECT_TRUE(KernelChoiceFile(file).find({ctx->device_info().uuid, ctx->device_info().driver_version, gpu::choice_kernels(ctx->device_info())},
                                           1024, 48));
   for (const auto& m : ctx->validation_messages()) ADD_FAILURE() << "validation: " << m.id << ": " << m.message;
 }
@@ -224,7 +224,7 @@ TEST(AutoKernels, ChoosesPerFftSizeAndRecordsIt) {
   }
   EXPECT_EQ(c.source, "measured");
   EXPECT_TRUE(KernelChoiceFile(*o.kernel_choice_file)
-                  .find({gm.device_info().uuid, gm.device_info().driver_version, gpu::kernels_identity()}, 256, c.rows));
+                  .find({gm.device_info().uuid, gm.device_info().driver_version, gpu::choice_kernels(gm.device_info())}, 256, c.rows));
   // The chosen backend's result matches the other backend's within the golden tolerance.
   o.kernels = c.backend == ops::FftBackend::Ours ? KernelPolicy::VkFFT : KernelPolicy::Ours;
   gpu::GpuModel other(parts.config, parts.weights, o);

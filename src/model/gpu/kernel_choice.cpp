@@ -93,6 +93,10 @@ std::string kernels_identity() {
   return id;
 }
 
+std::string choice_kernels(const host::DeviceInfo& info) {
+  return kernels_identity() + " subgroup " + std::to_string(info.subgroup_size);
+}
+
 std::optional<FftChoice> KernelChoiceFile::find(const ChoiceKey& key, u32 n, u32 rows) const {
   for (const Json& e : read_entries(path_)) {
     if (!matches(e, key, n, rows)) continue;
@@ -162,7 +166,7 @@ FftBackendChooser::FftBackendChooser(host::Context& ctx, KernelPolicy policy, op
   if (cache_file) file_.emplace(*cache_file);
   key_.device_uuid = ctx.device_info().uuid;
   key_.driver_version = ctx.device_info().driver_version;
-  if (policy_ == KernelPolicy::Auto) key_.kernels = kernels_identity();
+  if (policy_ == KernelPolicy::Auto) key_.kernels = choice_kernels(ctx.device_info());
 }
 
 ops::FftBackend FftBackendChooser::choose(u32 n, u32 channels) {

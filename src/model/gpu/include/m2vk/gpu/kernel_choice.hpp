@@ -22,6 +22,7 @@
 
 namespace m2vk::host {
 class Context;
+struct DeviceInfo;
 }  // namespace m2vk::host
 
 namespace m2vk::gpu {
@@ -42,12 +43,15 @@ std::string describe(const FftChoice& c);
 struct ChoiceKey {
   std::string device_uuid;
   std::uint32_t driver_version = 0;
-  std::string kernels;  // kernels_identity()
+  std::string kernels;  // choice_kernels(): kernels_identity() and the subgroup size
 };
 
 // Hash of every shipped SPIR-V variant and VkFFT's version (0: not built in): a new build of the
 // kernels, or another VkFFT, invalidates recorded choices.
 std::string kernels_identity();
+// The kernels part of a ChoiceKey on a device: kernels_identity() and its subgroup size (one
+// lavapipe runs at subgroups of 4, 8 or 16 under one UUID, with other kernels and other winners).
+std::string choice_kernels(const host::DeviceInfo& info);
 
 // kernel_choice.json: {"format": 1, "entries": [{device_uuid, driver_version, kernels, n, rows,
 // backend, ours_ms, vkfft_ms}, ...]}. Reads are forgiving (anything malformed is skipped, a file
