@@ -234,7 +234,7 @@ std::shared_ptr<FilterSpectrum> FftConv::compute_spectrum(host::CommandRecorder&
   spec->channels = f.channels;
   spec->len = f.len;
   spec->bidirectional = f.kr.has_value();
-  spec->buffer = ctx_.create_buffer(std::uint64_t(f.channels) * spec->plan.spec_row_bytes());
+  spec->buffer = ctx_.create_buffer(std::uint64_t(f.channels) * spectrum_row_bytes(spec->plan, FftBackend::Ours));
 
   FftTensor kf{f.kf, 0, stride, f.tap_stride};
   check_tensor("kf", kf, 1, f.channels, f.len);
@@ -341,6 +341,10 @@ void FftConv::warm_up(std::uint32_t n) {
 
 FftPlan FftConv::plan_for(std::uint32_t n) const {
   return make_fft_plan(n, ctx_.limits(), options_.max_single, register_kernel(), options_.wide_register_kernel);
+}
+
+FftPlan FftConv::spectrum_plan(std::uint32_t n, FftBackend backend) const {
+  return backend == FftBackend::Ours ? plan_for(n) : vkfft_spectrum_plan(n);
 }
 
 std::vector<std::string> FftConv::pipelines(std::uint32_t n, bool spectrum_mode) const {

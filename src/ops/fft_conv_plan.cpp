@@ -150,4 +150,15 @@ FftKernels fft_kernels(const FftPlan& plan, bool spectrum_mode) {
   return k;
 }
 
+FftPlan vkfft_spectrum_plan(std::uint32_t n) {
+  FftPlan p;
+  p.n = n;
+  p.m2 = n / 2;
+  return p;
+}
+
+std::uint64_t spectrum_row_bytes(const FftPlan& plan, FftBackend backend) {
+  return backend == FftBackend::Ours ? plan.spec_row_bytes() : (std::uint64_t(plan.n) + 2) * 4;
+}
+
 }  // namespace m2vk::ops

@@ -199,11 +199,10 @@ std::shared_ptr<FilterSpectrum> VkFftConv::compute_spectrum(host::CommandRecorde
   std::uint32_t slices = (f.channels + per - 1) / per;
   std::uint32_t rows = (f.channels + slices - 1) / slices;
   Plan& p = plan(n, rows);
-  const std::uint64_t row_bytes = (std::uint64_t(n) + 2) * 4;
   auto spec = std::make_shared<FilterSpectrum>();
   spec->backend = FftBackend::VkFFT;
-  spec->plan.n = n;
-  spec->plan.m2 = n / 2;
+  spec->plan = vkfft_spectrum_plan(n);
+  const std::uint64_t row_bytes = spectrum_row_bytes(spec->plan, FftBackend::VkFFT);
   spec->channels = f.channels;
   spec->len = f.len;
   spec->bidirectional = f.kr.has_value();

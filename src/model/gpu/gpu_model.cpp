@@ -232,12 +232,7 @@ struct GpuModel::Impl {
     std::snprintf(w_mod, sizeof w_mod, "%.9g", cfg.hyena_w_mod);
     id.filter = f.weights_hash + " w_mod=" + w_mod + " " + key;
     id.backend = backend;
-    if (backend == ops::FftBackend::Ours) {
-      id.plan = fft->plan_for(N);
-    } else {
-      id.plan.n = N;
-      id.plan.m2 = N / 2;
-    }
+    id.plan = fft->spectrum_plan(N, backend);
     id.channels = f.tables.channels;
     id.len = len;
     id.bidirectional = f.rev.has_value();
@@ -246,8 +241,7 @@ struct GpuModel::Impl {
 
   bool all_spectra_fit(u32 L) const {
     const u64 per = u64(cfg.hidden_size) * (ops::fft_size_for(L) / 2) * 8;
-    const u64 count = u64(cfg.num_hidden_layers) * (cfg.residual_long_conv ? 2 : 1);
-    return per * count <= fft->cache().budget();
+    return per * spectra_per_pass() <= fft->cache().budget();
   }
 };
 
@@ -278,11 +272,11 @@ GpuModel::GpuModel(const ModelConfig& config, const ModelWeights& weights, const
     fo.spectrum_budget_bytes = b.bytes;
     m.budget_reason = b.reason;
   }
-  std::optional<std::filesystem::path> choice_file = options.kernel_choice_file;
-  if (!choice_file) {
-    const std::filesystem::path pc = m.ctx->pipeline_cache_path();
-    choice_file = (pc.empty() ? host::default_cache_dir() : pc.parent_path()) / "kernel_choice.json";
-  }
+  // The folder of the pipeline cache holds the kernel-choice file and the spectrum files too.
+  const std::filesystem::path pipeline_cache = m.ctx->pipeline_cache_path();
+  const std::filesystem::path cache_dir = pipeline_cache.empty() ? host::default_cache_dir() : pipeline_cache.parent_path();
+  const std::optional<std::filesystem::path> choice_file =
+      options.kernel_choice_file ? *options.kernel_choice_file : cache_dir / "kernel_choice.json";
   m.fft_chooser = std::make_unique<FftBackendChooser>(*m.ctx, options.kernels, fo, choice_file);
   fo.choose_backend = [c = m.fft_chooser.get()](u32 n, u32 channels) { return c->choose(n, channels); };
   m.fft = std::make_unique<ops::FftConv>(*m.ctx, fo);
@@ -296,13 +290,7 @@ GpuModel::GpuModel(const ModelConfig& config, const ModelWeights& weights, const
     m.store_reason = d.reason;
   }
   if (store_bytes) {
-    std::filesystem::path dir;
-    if (options.spectrum_store_dir) {
-      dir = *options.spectrum_store_dir;
-    } else {
-      const std::filesystem::path pc = m.ctx->pipeline_cache_path();
-      dir = (pc.empty() ? host::default_cache_dir() : pc.parent_path()) / "spectra";
-    }
+    const std::filesystem::path dir = options.spectrum_store_dir ? *options.spectrum_store_dir : cache_dir / "spectra";
     // recipe: bump when the host side of building a spectrum changes (the filter evaluation's
     // dispatches, spectrum_filter_length, the FFT op's spectrum recording) so older files go unused.
     m.store = std::make_unique<SpectrumStore>(

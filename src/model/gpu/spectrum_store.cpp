@@ -60,10 +60,13 @@ void write_pod(std::ostream& out, const T& v) {
   out.write(reinterpret_cast<const char*>(&v), sizeof v);
 }
 
-// Payload bytes a spectrum of `id` has, where the layout is ours to know (0: not checked).
+// Payload bytes a spectrum of `id` has.
 std::uint64_t expected_payload(const SpectrumId& id) {
-  return id.backend == ops::FftBackend::Ours ? std::uint64_t(id.channels) * id.plan.spec_row_bytes() : 0;
+  return std::uint64_t(id.channels) * ops::spectrum_row_bytes(id.plan, id.backend);
 }
+
+// Bytes of a whole file: magic, format, key length, key, payload length, payload, payload hash.
+std::uint64_t file_bytes(std::uint64_t key_len, std::uint64_t payload) { return 8 + 4 + 4 + key_len + 8 + payload + 8; }
 
 std::string temp_name(const fs::path& target) {
   static std::atomic<unsigned> counter{0};
@@ -137,8 +140,7 @@ std::shared_ptr<ops::FilterSpectrum> SpectrumStore::load(host::Context& ctx, con
   const std::uint64_t expect = expected_payload(id);
   std::error_code ec;
   const std::uint64_t file_size = fs::file_size(path, ec);
-  const std::uint64_t header = 8 + 4 + 4 + key_len + 8;
-  if (ec || (expect != 0 && payload != expect) || file_size != header + payload + 8) return nullptr;
+  if (ec || payload != expect || file_size != file_bytes(key_len, payload)) return nullptr;
 
   auto s = std::make_shared<ops::FilterSpectrum>();
   s->backend = id.backend;
@@ -204,7 +206,7 @@ std::string SpectrumStore::save(host::Context& ctx, const SpectrumId& id, const 
   };
   const std::uint64_t payload = s.bytes();
   const std::string k = key(id);
-  const std::uint64_t file_bytes = 8 + 4 + 4 + k.size() + 8 + payload + 8;
+  const std::uint64_t bytes = file_bytes(k.size(), payload);
   if (group_bytes > max_bytes_)
     return skip("the spectra of FFT size " + std::to_string(id.plan.n) + " (" + std::to_string(group_bytes >> 20) +
                 " MB) exceed the spectrum file cap (" + std::to_string(max_bytes_ >> 20) + " MB)");
@@ -212,8 +214,8 @@ std::string SpectrumStore::save(host::Context& ctx, const SpectrumId& id, const 
   fs::create_directories(dir_, ec);
   if (ec) return skip("cannot create " + dir_.string() + ": " + ec.message());
   const fs::space_info sp = fs::space(dir_, ec);
-  if (ec || sp.available < file_bytes + kDiskMargin) return skip("too little free disk space in " + dir_.string());
-  evict_for(file_bytes);
+  if (ec || sp.available < bytes + kDiskMargin) return skip("too little free disk space in " + dir_.string());
+  evict_for(bytes);
 
   const fs::path target = path_for(id), tmp = dir_ / temp_name(target);
   {

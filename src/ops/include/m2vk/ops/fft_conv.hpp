@@ -111,6 +111,12 @@ struct FftKernels {
 };
 FftKernels fft_kernels(const FftPlan& plan, bool spectrum_mode);
 
+// The plan a VkFFT spectrum of FFT size n carries (VkFFT records only n), and the bytes one
+// channel of a spectrum takes with either backend: FftPlan::spec_row_bytes() for ours, VkFFT's
+// R2C row (n/2 + 1 complex values) for VkFFT.
+FftPlan vkfft_spectrum_plan(std::uint32_t n);
+std::uint64_t spectrum_row_bytes(const FftPlan& plan, FftBackend backend);
+
 // Filter spectra of C channels at FFT size N on the GPU: C * N/2 complex values (8 bytes each)
 // in the plan's layout (single pass: natural order k; four-step: [k1][k2] with k = k1 + m1*k2;
 // slot 0 packs the two real bins K[0] and K[N/2]), already scaled by 1/N; register kernel
@@ -233,6 +239,8 @@ class FftConv {
 
   // How this op runs FFT size n on its device (our backend's plan; VkFFT spectra carry only n).
   FftPlan plan_for(std::uint32_t n) const;
+  // The plan a spectrum of FFT size n made by `backend` carries (plan_for(n) for ours).
+  FftPlan spectrum_plan(std::uint32_t n, FftBackend backend) const;
   // The m2vk shader variants record (spectrum_mode false) or compute_spectrum (true) dispatch for
   // FFT size n with this backend (VkFFT's own generated kernels are not listed).
   std::vector<std::string> pipelines(std::uint32_t n, bool spectrum_mode) const;
