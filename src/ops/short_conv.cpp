@@ -35,7 +35,6 @@ void record(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& p,
     throw OpError(op + ": weight (3H, 1, 3) / bias (3H) buffers too small for H = " + std::to_string(H));
   }
   detail::check_in_buffer(p, op + ": p");
-
   // Output pieces along time need the two input rows before them (the causal halo), hence the
   // reserve of two input rows in every binding's budget.
   std::vector<const MatrixView*> views{&p, &o0};
