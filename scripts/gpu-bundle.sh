@@ -31,6 +31,8 @@ done
 libs=$(for b in .gpu.tmp/bin/*; do ldd "$b"; done | awk '/=> \// {print $3}' | sort -u)
 pkgs=$(for l in $libs; do dpkg -S "$(readlink -f "$l")" 2>/dev/null || dpkg -S "$l"; done | cut -d: -f1 | sort -u |
        grep -v -x -e libc6 -e libgcc-s1)
+# The op tests insist on the Khronos validation layer (a GPU test is trusted only when it is clean).
+pkgs="$pkgs vulkan-validationlayers"
 (cd .gpu.tmp && apt-get download $pkgs 2>&1 | grep -v "unsandboxed as root" || true)
 # Every binary embeds all SPIR-V kernels (megabytes each): compressed they fit the carry limit.
 XZ_OPT="-T0" tar -C .gpu.tmp -cJf .gpu.tmp/bin.tar.xz bin && rm -r .gpu.tmp/bin
