@@ -33,6 +33,9 @@ pkgs=$(for l in $libs; do dpkg -S "$(readlink -f "$l")" 2>/dev/null || dpkg -S "
        grep -v -x -e libc6 -e libgcc-s1)
 # The op tests insist on the Khronos validation layer (a GPU test is trusted only when it is clean).
 pkgs="$pkgs vulkan-validationlayers"
+# NVIDIA's Vulkan driver lives in libGLX_nvidia.so.0, which needs libglvnd's dispatch libraries;
+# a machine set up for CUDA alone may lack them.
+pkgs="$pkgs libglvnd0 libglx0 libegl1 libopengl0 libgl1 libgles2"
 (cd .gpu.tmp && apt-get download $pkgs 2>&1 | grep -v "unsandboxed as root" || true)
 # Every binary embeds all SPIR-V kernels (megabytes each): compressed they fit the carry limit.
 XZ_OPT="-T0" tar -C .gpu.tmp -cJf .gpu.tmp/bin.tar.xz bin && rm -r .gpu.tmp/bin

@@ -55,6 +55,7 @@ nlohmann::ordered_json to_json(const DeviceInfo& d, bool is_default, bool select
   j["max_workgroup_invocations"] = d.max_workgroup_invocations;
   j["max_workgroup_count"] = {d.max_workgroup_count[0], d.max_workgroup_count[1], d.max_workgroup_count[2]};
   j["fp16_arithmetic"] = d.fp16_arithmetic;
+  j["vulkan_memory_model"] = d.vulkan_memory_model;
   j["int8_arithmetic"] = d.int8_arithmetic;
   j["storage_16bit"] = d.storage_16bit;
   j["cooperative_matrix"] = d.cooperative_matrix;

@@ -200,13 +200,17 @@ void create_device(ContextState& s) {
     e11.pNext = &e12;
   }
   // Cooperative matrices for the reduced-precision GEMM (gemm_coopmat.comp also needs
-  // shaderFloat16, enabled above). Enabling an unused extension costs nothing.
+  // shaderFloat16, enabled above, and declares the VulkanMemoryModel capability through
+  // GL_KHR_memory_scope_semantics: NVIDIA's validation layer rejects the module unless that
+  // feature is on). Enabling an unused extension costs nothing.
   VkPhysicalDeviceCooperativeMatrixFeaturesNV ecm{};
   ecm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
-  s.cooperative_matrix = v12 && s.info.coopmat_nv_f16 && e12.shaderFloat16 && !s.options.disable_cooperative_matrix;
+  s.cooperative_matrix = v12 && s.info.coopmat_nv_f16 && e12.shaderFloat16 && f12.vulkanMemoryModel &&
+                         !s.options.disable_cooperative_matrix;
   if (s.cooperative_matrix) {
     extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
     ecm.cooperativeMatrix = VK_TRUE;
+    e12.vulkanMemoryModel = VK_TRUE;
     e12.pNext = &ecm;
   }
 

@@ -234,6 +234,7 @@ DeviceInfo query_device_info(VkInstance instance, VkPhysicalDevice physical, std
     features.pNext = &f11;
     vkGetPhysicalDeviceFeatures2(physical, &features);
     info.fp16_arithmetic = f12.shaderFloat16;
+    info.vulkan_memory_model = f12.vulkanMemoryModel;
     info.int8_arithmetic = f12.shaderInt8;
     info.storage_16bit = f11.storageBuffer16BitAccess;
   }

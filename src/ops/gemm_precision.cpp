@@ -26,6 +26,7 @@ std::string coopmat_missing(const host::DeviceInfo& info, bool enabled) {
                                 : "no VK_NV_cooperative_matrix");
   }
   if (!info.fp16_arithmetic) add("no shaderFloat16");
+  if (!info.vulkan_memory_model) add("no vulkanMemoryModel");
   if (info.subgroup_size != 32) add("subgroup size " + std::to_string(info.subgroup_size) + " (kernel needs 32)");
   if (why.empty() && !enabled) add("the Vulkan context did not enable cooperative matrices");
   return why;

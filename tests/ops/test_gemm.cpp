@@ -79,7 +79,8 @@ std::string tiled_name(const std::string& texel) {
 
 class GemmTest : public VkTest, public ::testing::WithParamInterface<ops::GemmKernel> {
  public:
-  bool tiled() const { return GetParam() == ops::GemmKernel::Tiled; }
+  // Whether the tiled kernel runs: forced, or what Auto picks on this device (GPUs).
+  bool tiled() { return ops::gemm_kernel_for(dev().device_info(), GetParam()) == ops::GemmKernel::Tiled; }
   // The context run() uses: the shared one, or `alt_` (a context with test hooks).
   host::Context* alt_ = nullptr;
   host::Context& dev() { return alt_ ? *alt_ : ctx(); }
@@ -401,8 +402,10 @@ TEST_P(GemmTest, BadArgumentsThrowNamedErrors) {
                "residual");
   expect_error({wb, std::nullopt, 12, 12, 3}, MatrixView::row_major(ob, 1, 4, 6), {.epilogue = Epilogue::Glu},
                "glu_scratch");
-  expect_error({wb, std::nullopt, 8, 8, 1}, MatrixView::row_major(ob, 1, 4, 8), {.precision = ops::Precision::FP16CoopMat},
-               "fp16-coopmat");
+  if (!ops::coopmat_enabled(ctx())) {
+    expect_error({wb, std::nullopt, 8, 8, 1}, MatrixView::row_major(ob, 1, 4, 8),
+                 {.precision = ops::Precision::FP16CoopMat}, "fp16-coopmat");
+  }
   host::Buffer small = filled(16 * 4);
   expect_error({small, std::nullopt, 8, 8, 1}, MatrixView::row_major(ob, 1, 4, 8), {}, "weight");
   // The filter epilogues' tables: missing, or shorter than the columns / rows they cover.

@@ -22,6 +22,7 @@ host::DeviceInfo capable_device() {
   d.cooperative_matrix = true;
   d.coopmat_nv_f16 = true;
   d.fp16_arithmetic = true;
+  d.vulkan_memory_model = true;
   d.subgroup_size = 32;
   return d;
 }
@@ -41,6 +42,7 @@ TEST(GemmPrecision, EachMissingPieceFallsBackAndIsNamed) {
       {[](host::DeviceInfo& d) { d.cooperative_matrix = d.coopmat_nv_f16 = false; }, true, "no VK_NV_cooperative_matrix"},
       {[](host::DeviceInfo& d) { d.coopmat_nv_f16 = false; }, true, "KHR_cooperative_matrix only"},
       {[](host::DeviceInfo& d) { d.fp16_arithmetic = false; }, true, "shaderFloat16"},
+      {[](host::DeviceInfo& d) { d.vulkan_memory_model = false; }, true, "vulkanMemoryModel"},
       {[](host::DeviceInfo& d) { d.subgroup_size = 8; }, true, "subgroup size 8"},
       {[](host::DeviceInfo&) {}, false, "did not enable"},
   };

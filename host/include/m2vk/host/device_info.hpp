@@ -43,6 +43,7 @@ struct DeviceInfo {
   std::uint32_t max_workgroup_count[3] = {0, 0, 0};
   std::uint32_t max_workgroup_invocations = 0;
   bool fp16_arithmetic = false;  // shaderFloat16
+  bool vulkan_memory_model = false;  // vulkanMemoryModel (the cooperative-matrix GEMM declares it)
   bool int8_arithmetic = false;  // shaderInt8
   bool storage_16bit = false;  // storageBuffer16BitAccess
   bool cooperative_matrix = false;  // VK_KHR_cooperative_matrix (or VK_NV_cooperative_matrix)
