@@ -203,6 +203,18 @@ TEST_F(GpuForward, RowsAreIndependentOfTheirBatch) {
   expect_validation_clean(gm);
 }
 
+TEST_F(GpuForward, HeadsLeaveTheHiddenStateOnTheDeviceWithTheSamePooledOutput) {
+  gpu::GpuModel gm(parts_->config, parts_->weights, options());
+  const Batch b = random_batch(cfg_, 2, 96, 11);
+  const ForwardResult all = gm.forward(b), heads = gm.forward(b, nullptr, nullptr, ForwardOutputs::Heads);
+  ASSERT_FALSE(all.last_hidden_state.data.empty());
+  EXPECT_TRUE(heads.last_hidden_state.data.empty());
+  EXPECT_EQ(heads.pooled.data, all.pooled.data);
+  const ForwardResult want = ref::forward(parts_->config, parts_->weights, b);
+  EXPECT_LE(scaled_error(heads.pooled.data, want.pooled.data), 1e-4);
+  expect_validation_clean(gm);
+}
+
 TEST_F(GpuForward, ReducedPrecisionUsesCooperativeMatricesOrFallsBackToFp32) {
   gpu::GpuModel fp32(parts_->config, parts_->weights, options());
   gpu::GpuOptions o = options();

@@ -34,8 +34,14 @@ struct Batch {
   static int64_t max_length(const ModelConfig& config);
 };
 
+// What a forward pass hands back. Heads: the pooled output and logits alone (the last hidden
+// state stays on the device) where the model has a pooler: all that embed() and classify() use.
+// The hidden state is B x L x H floats, 805 MB at 8 x 32k tokens; its download took a third of
+// such a pass on an NVIDIA H200 (bench/RESULTS.md).
+enum class ForwardOutputs { All, Heads };
+
 struct ForwardResult {
-  FloatTensor last_hidden_state;  // (B, L, H)
+  FloatTensor last_hidden_state;  // (B, L, H); empty under ForwardOutputs::Heads with a pooler
   FloatTensor pooled;             // (B, H): pooler output = sentence embedding; empty without a pooler
   FloatTensor logits;             // (B, C): classifier models only, else empty
 };

@@ -174,7 +174,7 @@ class Model {
   Batch tokenize(const std::vector<TextInput>& inputs, const RunOptions& options) const;
   // One forward pass; `sink` receives every named intermediate; `profile` (GPU only) the op times.
   ForwardResult forward(const Batch& batch, const IntermediateSink* sink = nullptr,
-                        gpu::GpuProfile* profile = nullptr) const;
+                        gpu::GpuProfile* profile = nullptr, ForwardOutputs outputs = ForwardOutputs::All) const;
   // The tokenizer tokenize() and embed() use (immutable: safe to share between threads), for front
   // ends that validate and batch token ids themselves before calling forward().
   const tok::WordPieceTokenizer& tokenizer() const;

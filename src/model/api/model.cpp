@@ -73,10 +73,11 @@ const std::vector<std::string>& Model::notes() const { return impl_->parts.notes
 const std::vector<gpu::StageTime>& Model::load_stages() const { return impl_->parts.load_stages; }
 int64_t Model::max_length() const { return Batch::max_length(impl_->parts.config); }
 
-ForwardResult Model::forward(const Batch& batch, const IntermediateSink* sink, gpu::GpuProfile* profile) const {
+ForwardResult Model::forward(const Batch& batch, const IntermediateSink* sink, gpu::GpuProfile* profile,
+                             ForwardOutputs outputs) const {
   if (impl_->gpu) {
     std::lock_guard<std::mutex> lock(impl_->gpu_forward);
-    return impl_->gpu->forward(batch, sink, profile);
+    return impl_->gpu->forward(batch, sink, profile, outputs);
   }
   return ref::forward(impl_->parts.config, impl_->parts.weights, batch, sink);
 }
@@ -177,7 +178,7 @@ EmbedResult Model::embed(const std::vector<std::string>& texts, const RunOptions
     Batch batch = tokenize(chunk, options);
     count_tokens(*impl_->tokenizer, chunk, batch, r.tokens, r.truncated);
     r.padded_length = batch.length;
-    ForwardResult out = forward(batch, nullptr, options.profile ? &r.profile : nullptr);
+    ForwardResult out = forward(batch, nullptr, options.profile ? &r.profile : nullptr, ForwardOutputs::Heads);
     for (int64_t row = 0; row < batch.batch; ++row) {
       const std::span<const float> p(out.pooled.ptr() + row * r.dim, static_cast<size_t>(r.dim));
       if (options.normalize) {
@@ -207,7 +208,7 @@ ClassifyResult Model::classify(const std::vector<TextInput>& inputs, const RunOp
                                  inputs.begin() + static_cast<std::ptrdiff_t>(b1));
     Batch batch = tokenize(chunk, options);
     count_tokens(*impl_->tokenizer, chunk, batch, r.tokens, r.truncated);
-    ForwardResult out = forward(batch);
+    ForwardResult out = forward(batch, nullptr, nullptr, ForwardOutputs::Heads);
     for (int64_t row = 0; row < batch.batch; ++row) {
       const float* l = out.logits.ptr() + row * C;
       r.logits.insert(r.logits.end(), l, l + C);

@@ -341,7 +341,8 @@ FloatTensor fetch_cm(host::Context& ctx, const host::BufferRange& r, int64_t B, 
 
 }  // namespace
 
-ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink, GpuProfile* profile) {
+ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink, GpuProfile* profile,
+                                ForwardOutputs outputs) {
   batch.validate(impl_->cfg);
   Impl& m = *impl_;
   host::Context& ctx = *m.ctx;
@@ -572,8 +573,10 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
   if (profile) profile->submits += submits;
 
   ForwardResult r;
-  r.last_hidden_state = fetch(ctx, hb, {B, L, H});
-  emit("last_hidden_state", r.last_hidden_state);
+  if (outputs == ForwardOutputs::All || !dw.pooler || sink) {
+    r.last_hidden_state = fetch(ctx, hb, {B, L, H});
+    emit("last_hidden_state", r.last_hidden_state);
+  }
   if (dw.pooler) {
     r.pooled = fetch(ctx, pooledb, {B, H});
     emit("pooled_output", r.pooled);

@@ -121,8 +121,10 @@ class GpuModel {
 
   // One forward pass of a validated batch. With a sink every named intermediate of the CPU
   // reference is produced too (one submit per layer, extra buffers). With profile != nullptr the
-  // GPU time of every op is measured (timestamps) and summed per op type.
-  ForwardResult forward(const Batch& batch, const IntermediateSink* sink = nullptr, GpuProfile* profile = nullptr);
+  // GPU time of every op is measured (timestamps) and summed per op type. `outputs` says whether
+  // the last hidden state is downloaded (ForwardOutputs; always with a sink or without a pooler).
+  ForwardResult forward(const Batch& batch, const IntermediateSink* sink = nullptr, GpuProfile* profile = nullptr,
+                        ForwardOutputs outputs = ForwardOutputs::All);
 
   const host::DeviceInfo& device_info() const;
   // The GEMM precision in use (GpuOptions::gemm_precision resolved for this device), and why a
