@@ -4,6 +4,7 @@
 #include <string>
 
 #include "layer_binding.hpp"
+#include "layer_norm_launch.hpp"
 #include "m2vk/ops/op_error.hpp"
 #include "pc/layer_norm.h"
 
@@ -11,7 +12,7 @@ namespace m2vk::ops {
 
 void record_embedding(host::Context& ctx, host::CommandRecorder& rec, const host::BufferRange& ids,
                       const host::BufferRange& type_ids, std::uint32_t batch, std::uint32_t len,
-                      const EmbeddingTables& t, const MatrixView& y) {
+                      const EmbeddingTables& t, const MatrixView& y, LayerNormKernel kernel) {
   const std::string op = "record_embedding";
   if (t.hidden == 0 || t.vocab == 0 || t.type_vocab == 0) throw OpError(op + ": empty tables");
   if (len > t.max_positions) {
@@ -37,7 +38,6 @@ void record_embedding(host::Context& ctx, host::CommandRecorder& rec, const host
   need(type_ids, std::uint64_t(batch) * len, "type_ids");
   detail::check_in_buffer(y, op + ": y");
   if (batch == 0 || len == 0) return;
-  const host::Pipeline& pipe = ctx.pipeline("layer_embedding_norm");
   detail::for_each_piece(ctx, {&y}, batch, len, op, [&](std::uint32_t b0, std::uint32_t nb, std::uint32_t r0, std::uint32_t nr) {
     const auto yb = detail::bind_view(ctx, y, b0, nb, r0, nr, op + ": y");
     const std::uint64_t first_id = std::uint64_t(b0) * len + r0;
@@ -63,11 +63,11 @@ void record_embedding(host::Context& ctx, host::CommandRecorder& rec, const host
     pc.row_base = r0;
     pc.vocab = t.vocab;
     pc.type_vocab = t.type_vocab;
-    const host::Groups groups{host::div_up(std::uint64_t(nb) * nr, 64), 1, 1};
-    rec.dispatch(pipe,
+    const detail::NormLaunch launch = detail::norm_launch(ctx, kernel, "layer_embedding_norm", std::uint64_t(nb) * nr);
+    rec.dispatch(ctx.pipeline(launch.pipeline),
                  {host::read(idb.range), host::read(tyb.range), host::read(t.word), host::read(t.type),
                   host::read(t.position), host::read(t.norm.gamma), host::read(t.norm.beta), host::write(yb.range)},
-                 pc, groups, "embedding_norm");
+                 pc, launch.groups, "embedding_norm");
   });
 }
 

@@ -4,13 +4,20 @@
 #include <string>
 
 #include "layer_binding.hpp"
+#include "layer_norm_launch.hpp"
 #include "m2vk/ops/op_error.hpp"
 #include "pc/layer_norm.h"
 
 namespace m2vk::ops {
 
+LayerNormKernel layer_norm_kernel_for(const host::DeviceInfo& info, LayerNormKernel requested) {
+  if (requested != LayerNormKernel::Auto) return requested;
+  return info.type == host::DeviceType::Cpu ? LayerNormKernel::Invocation : LayerNormKernel::Workgroup;
+}
+
 void record_layer_norm(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& x,
-                       const std::optional<MatrixView>& residual, const LayerNormWeights& w, const MatrixView& y) {
+                       const std::optional<MatrixView>& residual, const LayerNormWeights& w, const MatrixView& y,
+                       LayerNormKernel kernel) {
   if (x.batch != y.batch || x.rows != y.rows || x.cols != y.cols) {
     throw OpError("record_layer_norm: x " + x.describe() + " and y " + y.describe() + " differ in shape");
   }
@@ -25,7 +32,6 @@ void record_layer_norm(host::Context& ctx, host::CommandRecorder& rec, const Mat
   detail::check_in_buffer(x, "record_layer_norm: x");
   detail::check_in_buffer(y, "record_layer_norm: y");
   if (residual) detail::check_in_buffer(*residual, "record_layer_norm: residual");
-  const host::Pipeline& pipe = ctx.pipeline("layer_norm");
   std::vector<const MatrixView*> views{&x, &y};
   if (residual) views.push_back(&*residual);
   detail::for_each_piece(
@@ -49,12 +55,12 @@ void record_layer_norm(host::Context& ctx, host::CommandRecorder& rec, const Mat
         pc.y_sb = detail::pc_u32(y.stride_batch, "record_layer_norm: y.stride_batch");
         pc.y_sr = detail::pc_u32(y.stride_row, "record_layer_norm: y.stride_row");
         pc.y_sc = detail::pc_u32(y.stride_col, "record_layer_norm: y.stride_col");
-        const host::Groups groups{host::div_up(std::uint64_t(nb) * nr, 64), 1, 1};
-        // y may alias x (each invocation reads its whole row before writing it): read-write.
-        rec.dispatch(pipe,
+        const detail::NormLaunch launch = detail::norm_launch(ctx, kernel, "layer_norm", std::uint64_t(nb) * nr);
+        // y may alias x (each invocation reads its columns before writing them): read-write.
+        rec.dispatch(ctx.pipeline(launch.pipeline),
                      {host::read(xb.range), host::read(rb.range), host::read(w.gamma), host::read(w.beta),
                       host::read_write(yb.range)},
-                     pc, groups, "layer_norm");
+                     pc, launch.groups, "layer_norm");
       });
 }
 

@@ -43,7 +43,7 @@ std::vector<double> ref_layer_norm(const std::vector<double>& x, std::size_t col
   return y;
 }
 
-class LayerNormTest : public VkTest {
+class LayerNormTest : public VkTest, public ::testing::WithParamInterface<ops::LayerNormKernel> {
  protected:
   void run(std::uint32_t B, std::uint32_t M, std::uint32_t C, bool residual, bool channel_major_x, float shift,
            double tol = kTol) {
@@ -58,7 +58,7 @@ class LayerNormTest : public VkTest {
     if (residual) r = channel_major_x ? MatrixView::channel_major(rb, B, M, C) : MatrixView::row_major(rb, B, M, C);
     const MatrixView y = MatrixView::row_major(yb, B, M, C);
     auto rec = ctx().record();
-    ops::record_layer_norm(ctx(), rec, x, r, {gb, bb, 1e-12f}, y);
+    ops::record_layer_norm(ctx(), rec, x, r, {gb, bb, 1e-12f}, y, GetParam());
     rec.submit_and_wait();
     std::vector<float> xs = gather(xh, x);
     std::vector<double> s(xs.begin(), xs.end());
@@ -71,38 +71,42 @@ class LayerNormTest : public VkTest {
   }
 };
 
-TEST_F(LayerNormTest, Rows) { run(2, 37, 64, false, false, 0.0f); }
-TEST_F(LayerNormTest, WithResidual) { run(2, 16, 768, true, false, 0.0f); }
-TEST_F(LayerNormTest, ChannelMajorInputLargeMean) {
+TEST_P(LayerNormTest, Rows) { run(2, 37, 64, false, false, 0.0f); }
+TEST_P(LayerNormTest, WithResidual) { run(2, 16, 768, true, false, 0.0f); }
+// Wider than the 8 x 128 columns the workgroup kernel keeps in registers: the rest are re-read.
+TEST_P(LayerNormTest, RowsWiderThanTheRegisterColumns) { run(1, 5, 1100, true, false, 0.0f, 4e-6); }
+// More rows than one grid row of 65535 workgroups.
+TEST_P(LayerNormTest, RowsBeyondOneGridRow) { run(1, 65600, 4, false, false, 0.0f); }
+TEST_P(LayerNormTest, ChannelMajorInputLargeMean) {
   // |mean| = 100 >> std: a one-pass E[x^2] - mean^2 variance would lose ~4 digits here. The
   // fp32 sum x + r itself is rounded at ulp(100) = 7.6e-6, about 6e-6 of the std (1.2), which
   // sets the tolerance of this case.
   run(1, 13, 96, true, true, 100.0f, 1e-5);
 }
 
-TEST_F(LayerNormTest, ConstantRowGivesBeta) {
+TEST_P(LayerNormTest, ConstantRowGivesBeta) {
   std::vector<float> xh(2 * 8, 3.25f), gh(8, 2.0f), bh = random_floats(8, 35);
   host::Buffer xb = upload(xh), gb = upload(gh), bb = upload(bh), yb = filled(16 * 4, nan_bits());
   auto rec = ctx().record();
   ops::record_layer_norm(ctx(), rec, MatrixView::row_major(xb, 1, 2, 8), std::nullopt, {gb, bb, 1e-12f},
-                         MatrixView::row_major(yb, 1, 2, 8));
+                         MatrixView::row_major(yb, 1, 2, 8), GetParam());
   rec.submit_and_wait();
   const auto got = download<float>(yb);
   for (int i = 0; i < 16; ++i) EXPECT_EQ(got[i], bh[i % 8]) << i;
 }
 
-TEST_F(LayerNormTest, InPlace) {
+TEST_P(LayerNormTest, InPlace) {
   std::vector<float> xh = random_floats(3 * 40, 36), gh = random_floats(40, 37), bh = random_floats(40, 38);
   host::Buffer xb = upload(xh), gb = upload(gh), bb = upload(bh);
   const MatrixView x = MatrixView::row_major(xb, 1, 3, 40);
   auto rec = ctx().record();
-  ops::record_layer_norm(ctx(), rec, x, std::nullopt, {gb, bb, 1e-5f}, x);
+  ops::record_layer_norm(ctx(), rec, x, std::nullopt, {gb, bb, 1e-5f}, x, GetParam());
   rec.submit_and_wait();
   const auto want = ref_layer_norm(std::vector<double>(xh.begin(), xh.end()), 40, gh, bh, 1e-5);
   EXPECT_TRUE(all_close(download<float>(xb), want, kTol * std::max(1.0, max_abs(want)), 0.0));
 }
 
-TEST_F(LayerNormTest, ShapeMismatchThrows) {
+TEST_P(LayerNormTest, ShapeMismatchThrows) {
   host::Buffer xb = filled(64 * 4), gb = filled(8 * 4);
   auto rec = ctx().record();
   EXPECT_THROW(ops::record_layer_norm(ctx(), rec, MatrixView::row_major(xb, 1, 4, 8), std::nullopt, {gb, gb, 1e-12f},
@@ -113,9 +117,9 @@ TEST_F(LayerNormTest, ShapeMismatchThrows) {
                ops::OpError);  // gamma holds 8 values, rows have 16
 }
 
-class EmbeddingTest : public VkTest {};
+class EmbeddingTest : public VkTest, public ::testing::WithParamInterface<ops::LayerNormKernel> {};
 
-TEST_F(EmbeddingTest, GatherSumAndNorm) {
+TEST_P(EmbeddingTest, GatherSumAndNorm) {
   const std::uint32_t B = 2, L = 37, H = 64, V = 50, T = 2, P = 40;
   std::vector<float> word = random_floats(V * H, 41), type = random_floats(T * H, 42), pos = random_floats(P * H, 43);
   for (std::uint32_t c = 0; c < H; ++c) word[c] = 0.0f;  // padding row, as in trained checkpoints
@@ -130,7 +134,7 @@ TEST_F(EmbeddingTest, GatherSumAndNorm) {
   host::Buffer ib = upload(ids), ttb = upload(tt), yb = filled(B * L * H * 4, nan_bits());
   ops::EmbeddingTables tabs{wb, tb, pb, V, T, P, H, {gb, bb, 1e-12f}};
   auto rec = ctx().record();
-  ops::record_embedding(ctx(), rec, ib, ttb, B, L, tabs, MatrixView::row_major(yb, B, L, H));
+  ops::record_embedding(ctx(), rec, ib, ttb, B, L, tabs, MatrixView::row_major(yb, B, L, H), GetParam());
   rec.submit_and_wait();
   std::vector<double> e(std::size_t(B) * L * H);
   for (std::uint32_t b = 0; b < B; ++b)
@@ -153,6 +157,23 @@ TEST_F(EmbeddingTest, TooLongSequenceThrows) {
   } catch (const ops::OpError& e) {
     EXPECT_NE(std::string(e.what()).find("max_position_embeddings"), std::string::npos) << e.what();
   }
+}
+
+std::string kernel_name(const ::testing::TestParamInfo<ops::LayerNormKernel>& i) {
+  return i.param == ops::LayerNormKernel::Invocation ? "invocation" : "workgroup";
+}
+INSTANTIATE_TEST_SUITE_P(Kernels, LayerNormTest,
+                         ::testing::Values(ops::LayerNormKernel::Invocation, ops::LayerNormKernel::Workgroup), kernel_name);
+INSTANTIATE_TEST_SUITE_P(Kernels, EmbeddingTest,
+                         ::testing::Values(ops::LayerNormKernel::Invocation, ops::LayerNormKernel::Workgroup), kernel_name);
+
+TEST(LayerNormKernelChoice, InvocationOnCpuDevicesWorkgroupOnGpus) {
+  host::DeviceInfo d;
+  d.type = host::DeviceType::Cpu;
+  EXPECT_EQ(ops::layer_norm_kernel_for(d), ops::LayerNormKernel::Invocation);
+  d.type = host::DeviceType::DiscreteGpu;
+  EXPECT_EQ(ops::layer_norm_kernel_for(d), ops::LayerNormKernel::Workgroup);
+  EXPECT_EQ(ops::layer_norm_kernel_for(d, ops::LayerNormKernel::Invocation), ops::LayerNormKernel::Invocation);
 }
 
 }  // namespace

@@ -24,6 +24,7 @@ struct EmbeddingTables {
 // y: (B, L, H) view. Throws OpError when L > max_positions or shapes disagree.
 void record_embedding(host::Context& ctx, host::CommandRecorder& rec, const host::BufferRange& ids,
                       const host::BufferRange& type_ids, std::uint32_t batch, std::uint32_t len,
-                      const EmbeddingTables& tables, const MatrixView& y);
+                      const EmbeddingTables& tables, const MatrixView& y,
+                      LayerNormKernel kernel = LayerNormKernel::Auto);
 
 }  // namespace m2vk::ops
