@@ -37,11 +37,28 @@
 #include "fft_r2c.glsl"
 
 // 8 lanes per lane group (fft_reg.glsl): one SPIR-V serves subgroups of 8 (a group per
-// subgroup) and 16 (two per subgroup). Subgroups of 4 would need M = 4 R^2, not a square at
-// M = 32768, or twice the registers per invocation.
+// subgroup) and 16 (two per subgroup). Subgroups of 4 (M = 4 R^2 is not a square at M = 32768,
+// and A = 2 R doubles the registers per invocation) run the same lane groups of 8 as two
+// subgroups (FFT_SPLIT_LANES, variants fft_*_regw_s4_*): the lane DFTs' distance-1 and -2
+// stages are shuffles inside a subgroup; the distance-4 stage, which pairs lane l with l ^ 4 of
+// the other subgroup, rides on the shared-memory transposes instead of an exchange of its own:
+// the forward transpose's load side reads both columns n2 and n2 ^ 4R of a row and forms the
+// first DIF stage; the inverse's store side stores the DIT's operands before that stage and
+// its load side reads columns i and i ^ 4R and forms it (then the twiddle W_M^(i k1)). Cost:
+// R/2 more vec4 loads per invocation in each transpose (a third more shared-memory traffic);
+// the branch on l & 4 (or i & 4R) is uniform in each 4-lane subgroup.
 #define FFT_S 8u
 #define FFT_SLOG 3u
 #include "fft_reg.glsl"
+#ifdef FFT_SPLIT_LANES
+const uint LANE_ST0 = 1u, LANE_STN = FFT_SLOG - 1u;  // lane stages done by shuffles
+// the lane in its group of 8 (two subgroups of 4: fft_reg.glsl's fft_lane_id needs a subgroup
+// of at least 8)
+uint wide_lane_id() { return (gl_SubgroupID * gl_SubgroupSize + gl_SubgroupInvocationID) % FFT_S; }
+#else
+const uint LANE_ST0 = 0u, LANE_STN = FFT_SLOG;
+uint wide_lane_id() { return fft_lane_id(); }
+#endif
 
 const uint R = FFT_R, A = FFT_R, S = FFT_S, B = FFT_R * FFT_S, M = A * B;
 const uint P = uint(FFT_P), AP = A / P, QC = R / (2u * P);  // per phase: rows k1; chunk of registers q
@@ -83,7 +100,7 @@ void twiddles_r(out vec2 w[R], float sgn, uint base, uint step, uint den) {
 // stages are about as much arithmetic as the register DFTs here.
 // DIF: lane l holds input l on entry and output bitrev(l) on exit.
 void lane_dif(inout vec2 v[R], uint l, float sgn) {
-  [[unroll]] for (uint st = 0u; st < FFT_SLOG; ++st) {
+  [[unroll]] for (uint st = LANE_ST0; st < FFT_SLOG; ++st) {
     uint d = (S / 2u) >> st;
     bool hi = (l & d) != 0u;
     float sg = hi ? -1.0 : 1.0;  // lo: v + o; hi: (o - v) w
@@ -98,7 +115,7 @@ void lane_dif(inout vec2 v[R], uint l, float sgn) {
 }
 // DIT: lane l holds input bitrev(l) on entry and output l on exit.
 void lane_dit(inout vec2 v[R], uint l, float sgn) {
-  [[unroll]] for (uint st = 0u; st < FFT_SLOG; ++st) {
+  [[unroll]] for (uint st = 0u; st < LANE_STN; ++st) {
     uint d = 1u << st;
     bool hi = (l & d) != 0u;
     float sg = hi ? -1.0 : 1.0;  // lo: v + w o; hi: o - w v
@@ -128,7 +145,7 @@ vec2 fold_bin(vec2 zk, vec2 zmk, uint k) {
 }
 
 void main() {
-  uint g = fft_group_id(), l = fft_lane_id();
+  uint g = fft_group_id(), l = wide_lane_id();
   uint i = S * g + l;  // step-1 column: columns i and i ^ 1 are neighbouring lanes
   bool odd = (l & 1u) != 0u;
   uint sl = bitfieldReverse(l) >> (32u - FFT_SLOG);
@@ -172,11 +189,31 @@ void main() {
     barrier();
     if (g / AP == h) {
       uint base = (g % AP) * (B / 2u) + (R / 2u) * l;
+#ifdef FFT_SPLIT_LANES
+      // the lane DFT's distance-4 DIF stage: lo lanes v + o, hi lanes (o - v) W_8^(l & 3), o =
+      // lane l ^ 4's value (column n2 ^ 4R of the same row)
+      uint base4 = (g % AP) * (B / 2u) + (R / 2u) * (l ^ 4u);
+      if ((l & 4u) != 0u) {
+        vec2 w4 = twiddle(-1.0, l & 3u, 8u);
+        [[unroll]] for (uint p = 0u; p < R; p += 2u) {
+          vec4 t = sh[base4 + p / 2u] - sh[base + p / 2u];
+          z[p] = cmul(t.xy, w4);
+          z[p + 1u] = cmul(t.zw, w4);
+        }
+      } else {
+        [[unroll]] for (uint p = 0u; p < R; p += 2u) {
+          vec4 t = sh[base + p / 2u] + sh[base4 + p / 2u];
+          z[p] = t.xy;
+          z[p + 1u] = t.zw;
+        }
+      }
+#else
       [[unroll]] for (uint p = 0u; p < R; p += 2u) {
         vec4 t = sh[base + p / 2u];
         z[p] = t.xy;
         z[p + 1u] = t.zw;
       }
+#endif
     }
   }
   // 2. n2 = p + R l, k2 = s + S q: DFT_S across lanes (-> s = sl), twiddle W_B^(p s), DFT_R over
@@ -232,8 +269,10 @@ void main() {
   twiddles_r(w, 1.0, 0u, sl, B);
   [[unroll]] for (uint p = 1u; p < R; ++p) z[p] = cmul(z[p], w[p]);
   lane_dit(z, l, 1.0);
+#ifndef FFT_SPLIT_LANES  // split: after the distance-4 stage, on the load side below
   twiddles_r(w, 1.0, R * l * g, g, M);
   [[unroll]] for (uint p = 0u; p < R; ++p) z[p] = cmul(z[p], w[p]);
+#endif
   // inverse transpose, the same layout: column n2 = i gathers k1 of phase h (a lane pair loads
   // two rows' column pairs and swaps halves); only outputs n1 < A/2 are needed, which the DFT
   // below gets from all of its inputs
@@ -246,6 +285,26 @@ void main() {
     barrier();
     [[unroll]] for (uint hh = 0u; hh < P; ++hh) {
       if (hh == h) {
+#ifdef FFT_SPLIT_LANES
+        // the DIT's distance-4 stage for column n2 = i (step-2 lane i / R): lo v + W o, hi
+        // o - W v, W = W_8^(+(i / R) & 3), o = column i ^ 4R
+        vec2 w4 = twiddle(1.0, (i / R) & 3u, 8u);
+        bool hi4 = (i & (4u * R)) != 0u;
+        [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
+          uint at = (k1 + (odd ? 1u : 0u)) * (B / 2u);
+          vec4 t = sh[at + i / 2u], t4 = sh[at + (i ^ (4u * R)) / 2u];
+          vec4 o = subgroupShuffleXor(t, 1u), o4 = subgroupShuffleXor(t4, 1u);
+          vec2 v0 = odd ? o.zw : t.xy, v1 = odd ? t.zw : o.xy;      // rows k1, k1 + 1: column i
+          vec2 p0 = odd ? o4.zw : t4.xy, p1 = odd ? t4.zw : o4.xy;  // ... column i ^ 4R
+          if (hi4) {
+            va[hh * AP + k1] = p0 - cmul(w4, v0);
+            va[hh * AP + k1 + 1u] = p1 - cmul(w4, v1);
+          } else {
+            va[hh * AP + k1] = v0 + cmul(w4, p0);
+            va[hh * AP + k1 + 1u] = v1 + cmul(w4, p1);
+          }
+        }
+#else
         [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
           // even lane: row k1, columns (i, i + 1); odd lane: row k1 + 1, columns (i - 1, i)
           vec4 t = sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + i / 2u];
@@ -253,9 +312,14 @@ void main() {
           va[hh * AP + k1] = odd ? o.zw : t.xy;
           va[hh * AP + k1 + 1u] = odd ? t.zw : o.xy;
         }
+#endif
       }
     }
   }
+#ifdef FFT_SPLIT_LANES
+  twiddles_r(w, 1.0, 0u, i, M);  // W_M^(+n2 k1), n2 = i
+  [[unroll]] for (uint k1 = 1u; k1 < A; ++k1) va[k1] = cmul(va[k1], w[k1]);
+#endif
   dft_r(va, 1.0);
   float dgain = (pc.flags & M2VK_FFT_HAS_D) != 0u ? d_data[g_chan] : 0.0;
   bool pairs = pc.out_st == 1u && (g_out_base & 1u) == 0u;
