@@ -40,13 +40,13 @@
 // subgroup) and 16 (two per subgroup). Subgroups of 4 (M = 4 R^2 is not a square at M = 32768,
 // and A = 2 R doubles the registers per invocation) run the same lane groups of 8 as two
 // subgroups (FFT_SPLIT_LANES, variants fft_*_regw_s4_*): the lane DFTs' distance-1 and -2
-// stages are shuffles inside a subgroup; the distance-4 stage, which pairs lane l with l ^ 4 of
-// the other subgroup, rides on the shared-memory transposes instead of an exchange of its own:
-// the forward transpose's load side reads both columns n2 and n2 ^ 4R of a row and forms the
-// first DIF stage; the inverse's store side stores the DIT's operands before that stage and
-// its load side reads columns i and i ^ 4R and forms it (then the twiddle W_M^(i k1)). Cost:
-// R/2 more vec4 loads per invocation in each transpose (a third more shared-memory traffic);
-// the branch on l & 4 (or i & 4R) is uniform in each 4-lane subgroup.
+// stages are shuffles inside a subgroup; the distance-4 stage pairs lane l with l ^ 4 of the
+// other subgroup, i.e. columns n2 and n2 ^ 4R of one row. It runs on step 1's side of the
+// transposes, where invocation i holds a whole column: with the columns permuted so that c(i)
+// ^ 4R = c(i ^ 2) (bits 1 and log2(4R) of i swapped), both columns sit in one 4-lane subgroup
+// and the stage is one shuffle per two values (forward: after step 1's twiddle, before the
+// store; inverse: after the load, before the twiddle W_M^(c k1)). No extra shared-memory
+// traffic (folding the stage into the step-2 loads instead read every row twice: ~20% slower).
 #define FFT_S 8u
 #define FFT_SLOG 3u
 #include "fft_reg.glsl"
@@ -146,7 +146,19 @@ vec2 fold_bin(vec2 zk, vec2 zmk, uint k) {
 
 void main() {
   uint g = fft_group_id(), l = wide_lane_id();
-  uint i = S * g + l;  // step-1 column: columns i and i ^ 1 are neighbouring lanes
+  uint i = S * g + l;
+#ifdef FFT_SPLIT_LANES
+  // step-1 column: i with bits 1 and log2(4 R) swapped, so that column c ^ 4R (the distance-4
+  // lane partner) is invocation i ^ 2, in the same subgroup of 4
+  const uint SWAP = 2u | (4u * R);
+  uint c = (((i >> 1u) ^ (i >> (FFT_RLOG + 2u))) & 1u) != 0u ? i ^ SWAP : i;
+  // lo/hi half of the distance-4 stage and its twiddle's exponent (step-2 lane c / R)
+  bool hi4 = (c & (4u * R)) != 0u;
+  uint e4 = (c / R) & 3u;
+#else
+  uint c = i;
+#endif
+  // step-1 column c: columns c and c ^ 1 are neighbouring lanes
   bool odd = (l & 1u) != 0u;
   uint sl = bitfieldReverse(l) >> (32u - FFT_SLOG);
   uint row = pc.row_base + gl_WorkGroupID.x;
@@ -159,16 +171,27 @@ void main() {
 #endif
   fft_row_setup(row);
 
-  // 1. column n2 = i
+  // 1. column n2 = c
   vec2 va[A], w[A];
 #ifdef FFT_SPECTRUM_MODE
-  [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = fetch_packed(row, B * n1 + i);
+  [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = fetch_packed(row, B * n1 + c);
 #else
-  [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = n1 < A / 2u ? fetch_packed(row, B * n1 + i) : vec2(0.0);
+  [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = n1 < A / 2u ? fetch_packed(row, B * n1 + c) : vec2(0.0);
 #endif
   dft_r(va, -1.0);
-  twiddles_r(w, -1.0, 0u, i, M);
+  twiddles_r(w, -1.0, 0u, c, M);
   [[unroll]] for (uint k1 = 1u; k1 < A; ++k1) va[k1] = cmul(va[k1], w[k1]);
+#ifdef FFT_SPLIT_LANES
+  {  // step 2's distance-4 DIF lane stage, every row k1: lo v + o, hi (o - v) W_8^-e4
+    vec2 w4 = hi4 ? twiddle(-1.0, e4, 8u) : vec2(1.0, 0.0);
+    float sg4 = hi4 ? -1.0 : 1.0;
+    [[unroll]] for (uint k1 = 0u; k1 < A; k1 += 2u) {
+      vec4 o = subgroupShuffleXor(vec4(va[k1], va[k1 + 1u]), 2u);
+      va[k1] = cmul(o.xy + sg4 * va[k1], w4);
+      va[k1 + 1u] = cmul(o.zw + sg4 * va[k1 + 1u], w4);
+    }
+  }
+#endif
 
   // forward transpose: subgroup g gathers row k1 = g, n2 = R l + p. Shared vec4 [k1][n2 / 2]
   // holds columns (n2, n2 + 1) of one row: a lane pair swaps halves with one shuffle so that
@@ -181,39 +204,19 @@ void main() {
         [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
           vec4 t = vec4(va[hh * AP + k1], va[hh * AP + k1 + 1u]);
           vec4 o = subgroupShuffleXor(t, 1u);
-          // even lane: row k1, columns (i, i + 1); odd lane: row k1 + 1, columns (i - 1, i)
-          sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + i / 2u] = odd ? vec4(o.zw, t.zw) : vec4(t.xy, o.xy);
+          // even lane: row k1, columns (c, c + 1); odd lane: row k1 + 1, columns (c - 1, c)
+          sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + c / 2u] = odd ? vec4(o.zw, t.zw) : vec4(t.xy, o.xy);
         }
       }
     }
     barrier();
     if (g / AP == h) {
       uint base = (g % AP) * (B / 2u) + (R / 2u) * l;
-#ifdef FFT_SPLIT_LANES
-      // the lane DFT's distance-4 DIF stage: lo lanes v + o, hi lanes (o - v) W_8^(l & 3), o =
-      // lane l ^ 4's value (column n2 ^ 4R of the same row)
-      uint base4 = (g % AP) * (B / 2u) + (R / 2u) * (l ^ 4u);
-      if ((l & 4u) != 0u) {
-        vec2 w4 = twiddle(-1.0, l & 3u, 8u);
-        [[unroll]] for (uint p = 0u; p < R; p += 2u) {
-          vec4 t = sh[base4 + p / 2u] - sh[base + p / 2u];
-          z[p] = cmul(t.xy, w4);
-          z[p + 1u] = cmul(t.zw, w4);
-        }
-      } else {
-        [[unroll]] for (uint p = 0u; p < R; p += 2u) {
-          vec4 t = sh[base + p / 2u] + sh[base4 + p / 2u];
-          z[p] = t.xy;
-          z[p + 1u] = t.zw;
-        }
-      }
-#else
       [[unroll]] for (uint p = 0u; p < R; p += 2u) {
         vec4 t = sh[base + p / 2u];
         z[p] = t.xy;
         z[p + 1u] = t.zw;
       }
-#endif
     }
   }
   // 2. n2 = p + R l, k2 = s + S q: DFT_S across lanes (-> s = sl), twiddle W_B^(p s), DFT_R over
@@ -285,46 +288,37 @@ void main() {
     barrier();
     [[unroll]] for (uint hh = 0u; hh < P; ++hh) {
       if (hh == h) {
-#ifdef FFT_SPLIT_LANES
-        // the DIT's distance-4 stage for column n2 = i (step-2 lane i / R): lo v + W o, hi
-        // o - W v, W = W_8^(+(i / R) & 3), o = column i ^ 4R
-        vec2 w4 = twiddle(1.0, (i / R) & 3u, 8u);
-        bool hi4 = (i & (4u * R)) != 0u;
         [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
-          uint at = (k1 + (odd ? 1u : 0u)) * (B / 2u);
-          vec4 t = sh[at + i / 2u], t4 = sh[at + (i ^ (4u * R)) / 2u];
-          vec4 o = subgroupShuffleXor(t, 1u), o4 = subgroupShuffleXor(t4, 1u);
-          vec2 v0 = odd ? o.zw : t.xy, v1 = odd ? t.zw : o.xy;      // rows k1, k1 + 1: column i
-          vec2 p0 = odd ? o4.zw : t4.xy, p1 = odd ? t4.zw : o4.xy;  // ... column i ^ 4R
-          if (hi4) {
-            va[hh * AP + k1] = p0 - cmul(w4, v0);
-            va[hh * AP + k1 + 1u] = p1 - cmul(w4, v1);
-          } else {
-            va[hh * AP + k1] = v0 + cmul(w4, p0);
-            va[hh * AP + k1 + 1u] = v1 + cmul(w4, p1);
-          }
-        }
-#else
-        [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
-          // even lane: row k1, columns (i, i + 1); odd lane: row k1 + 1, columns (i - 1, i)
-          vec4 t = sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + i / 2u];
+          // even lane: row k1, columns (c, c + 1); odd lane: row k1 + 1, columns (c - 1, c)
+          vec4 t = sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + c / 2u];
           vec4 o = subgroupShuffleXor(t, 1u);
           va[hh * AP + k1] = odd ? o.zw : t.xy;
           va[hh * AP + k1 + 1u] = odd ? t.zw : o.xy;
         }
-#endif
       }
     }
   }
 #ifdef FFT_SPLIT_LANES
-  twiddles_r(w, 1.0, 0u, i, M);  // W_M^(+n2 k1), n2 = i
+  {  // step 2's distance-4 DIT lane stage, every row k1: lo v + W o, hi o - W v, W = W_8^+e4
+    vec2 w4 = twiddle(1.0, e4, 8u);
+    float sg4 = hi4 ? -1.0 : 1.0;
+    [[unroll]] for (uint k1 = 0u; k1 < A; k1 += 2u) {
+      vec4 o4 = subgroupShuffleXor(vec4(va[k1], va[k1 + 1u]), 2u);
+      [[unroll]] for (uint e = 0u; e < 2u; ++e) {
+        vec2 o = e == 0u ? o4.xy : o4.zw, mine = va[k1 + e];
+        vec2 a = hi4 ? o : mine, b = hi4 ? mine : o;
+        va[k1 + e] = a + sg4 * cmul(w4, b);
+      }
+    }
+  }
+  twiddles_r(w, 1.0, 0u, c, M);  // then W_M^(+n2 k1), n2 = c
   [[unroll]] for (uint k1 = 1u; k1 < A; ++k1) va[k1] = cmul(va[k1], w[k1]);
 #endif
   dft_r(va, 1.0);
   float dgain = (pc.flags & M2VK_FFT_HAS_D) != 0u ? d_data[g_chan] : 0.0;
   bool pairs = pc.out_st == 1u && (g_out_base & 1u) == 0u;
   [[unroll]] for (uint n1 = 0u; n1 < A / 2u; ++n1) {
-    uint m = i + B * n1;
+    uint m = c + B * n1;
     // x again for the D term (texel fetches are cheap; keeping it would add 256 bytes of state
     // per invocation across every barrier)
     vec2 xg = dgain != 0.0 ? fetch_packed(row, m) : vec2(0.0);
