@@ -1,6 +1,6 @@
 #version 450
-// Single-pass FFT long convolution in lane groups of FFT_S = 8 lanes (subgroups of 8 or 16),
-// "wide" form for long rows (N/2 = 32768 on lavapipe): one row per workgroup of B = R * 8
+// Single-pass FFT long convolution in lane groups of FFT_S = 8 lanes (subgroups of 8 or 16; of 4
+// with FFT_SPLIT_LANES, below), "wide" form for long rows (N/2 = 32768 on lavapipe): one row per workgroup of B = R * 8
 // invocations, ONE row k1 of the second FFT step per lane group ("subgroup" below). fft_conv_reg.comp gives each subgroup J >= 2 rows k1, which for
 // M = 32768 and <= 64 complex registers per invocation is impossible (A * R * 8 = M, A >= 2 R P).
 // Here A = R (one job per subgroup), so M = 8 R^2: R = 64 for M = 32768 (512 invocations),

@@ -419,7 +419,7 @@ bool wide_kernel_here(host::Context& ctx) {
 // source as N/2 = 32768 with R = 64 and eight phases): L = 1, odd and even L, L = N/2, both
 // filter directions, batch > 1, the fused epilogue and token-major layouts. At subgroups of 16
 // each subgroup holds two lane groups; at subgroups of 4 each lane group spans two subgroups
-// (the s4 variant, whose distance-4 lane stage runs through shared memory).
+// (the s4 variant: its distance-4 lane stage runs on step 1's side, columns permuted).
 TEST_F(FftConvTest, WideRegisterKernelSmall) {
   if (!wide_kernel_here(ctx())) GTEST_SKIP() << "no wide register kernel for subgroups of " << ctx().limits().subgroup_size;
   struct Row {
