@@ -1,6 +1,6 @@
 #version 450
-// Single-pass FFT long convolution in lane groups of FFT_S = 8 lanes (subgroups of 8 or 16),
-// "wide" form for long rows (N/2 = 32768 on lavapipe): one row per workgroup of B = R * 8
+// Single-pass FFT long convolution in lane groups of FFT_S = 8 lanes (subgroups of 8 or 16; of 4
+// with FFT_SPLIT_LANES, below), "wide" form for long rows (N/2 = 32768 on lavapipe): one row per workgroup of B = R * 8
 // invocations, ONE row k1 of the second FFT step per lane group ("subgroup" below). fft_conv_reg.comp gives each subgroup J >= 2 rows k1, which for
 // M = 32768 and <= 64 complex registers per invocation is impossible (A * R * 8 = M, A >= 2 R P).
 // Here A = R (one job per subgroup), so M = 8 R^2: R = 64 for M = 32768 (512 invocations),
@@ -37,11 +37,28 @@
 #include "fft_r2c.glsl"
 
 // 8 lanes per lane group (fft_reg.glsl): one SPIR-V serves subgroups of 8 (a group per
-// subgroup) and 16 (two per subgroup). Subgroups of 4 would need M = 4 R^2, not a square at
-// M = 32768, or twice the registers per invocation.
+// subgroup) and 16 (two per subgroup). Subgroups of 4 (M = 4 R^2 is not a square at M = 32768,
+// and A = 2 R doubles the registers per invocation) run the same lane groups of 8 as two
+// subgroups (FFT_SPLIT_LANES, variants fft_*_regw_s4_*): the lane DFTs' distance-1 and -2
+// stages are shuffles inside a subgroup; the distance-4 stage pairs lane l with l ^ 4 of the
+// other subgroup, i.e. columns n2 and n2 ^ 4R of one row. It runs on step 1's side of the
+// transposes, where invocation i holds a whole column: with the columns permuted so that c(i)
+// ^ 4R = c(i ^ 2) (bits 1 and log2(4R) of i swapped), both columns sit in one 4-lane subgroup
+// and the stage is one shuffle per two values (forward: after step 1's twiddle, before the
+// store; inverse: after the load, before the twiddle W_M^(c k1)). No extra shared-memory
+// traffic (folding the stage into the step-2 loads instead read every row twice: ~20% slower).
 #define FFT_S 8u
 #define FFT_SLOG 3u
 #include "fft_reg.glsl"
+#ifdef FFT_SPLIT_LANES
+const uint LANE_ST0 = 1u, LANE_STN = FFT_SLOG - 1u;  // lane stages done by shuffles
+// the lane in its group of 8 (two subgroups of 4: fft_reg.glsl's fft_lane_id needs a subgroup
+// of at least 8)
+uint wide_lane_id() { return (gl_SubgroupID * gl_SubgroupSize + gl_SubgroupInvocationID) % FFT_S; }
+#else
+const uint LANE_ST0 = 0u, LANE_STN = FFT_SLOG;
+uint wide_lane_id() { return fft_lane_id(); }
+#endif
 
 const uint R = FFT_R, A = FFT_R, S = FFT_S, B = FFT_R * FFT_S, M = A * B;
 const uint P = uint(FFT_P), AP = A / P, QC = R / (2u * P);  // per phase: rows k1; chunk of registers q
@@ -83,7 +100,7 @@ void twiddles_r(out vec2 w[R], float sgn, uint base, uint step, uint den) {
 // stages are about as much arithmetic as the register DFTs here.
 // DIF: lane l holds input l on entry and output bitrev(l) on exit.
 void lane_dif(inout vec2 v[R], uint l, float sgn) {
-  [[unroll]] for (uint st = 0u; st < FFT_SLOG; ++st) {
+  [[unroll]] for (uint st = LANE_ST0; st < FFT_SLOG; ++st) {
     uint d = (S / 2u) >> st;
     bool hi = (l & d) != 0u;
     float sg = hi ? -1.0 : 1.0;  // lo: v + o; hi: (o - v) w
@@ -98,7 +115,7 @@ void lane_dif(inout vec2 v[R], uint l, float sgn) {
 }
 // DIT: lane l holds input bitrev(l) on entry and output l on exit.
 void lane_dit(inout vec2 v[R], uint l, float sgn) {
-  [[unroll]] for (uint st = 0u; st < FFT_SLOG; ++st) {
+  [[unroll]] for (uint st = 0u; st < LANE_STN; ++st) {
     uint d = 1u << st;
     bool hi = (l & d) != 0u;
     float sg = hi ? -1.0 : 1.0;  // lo: v + w o; hi: o - w v
@@ -128,8 +145,20 @@ vec2 fold_bin(vec2 zk, vec2 zmk, uint k) {
 }
 
 void main() {
-  uint g = fft_group_id(), l = fft_lane_id();
-  uint i = S * g + l;  // step-1 column: columns i and i ^ 1 are neighbouring lanes
+  uint g = fft_group_id(), l = wide_lane_id();
+  uint i = S * g + l;
+#ifdef FFT_SPLIT_LANES
+  // step-1 column: i with bits 1 and log2(4 R) swapped, so that column c ^ 4R (the distance-4
+  // lane partner) is invocation i ^ 2, in the same subgroup of 4
+  const uint SWAP = 2u | (4u * R);
+  uint c = (((i >> 1u) ^ (i >> (FFT_RLOG + 2u))) & 1u) != 0u ? i ^ SWAP : i;
+  // lo/hi half of the distance-4 stage and its twiddle's exponent (step-2 lane c / R)
+  bool hi4 = (c & (4u * R)) != 0u;
+  uint e4 = (c / R) & 3u;
+#else
+  uint c = i;
+#endif
+  // step-1 column c: columns c and c ^ 1 are neighbouring lanes
   bool odd = (l & 1u) != 0u;
   uint sl = bitfieldReverse(l) >> (32u - FFT_SLOG);
   uint row = pc.row_base + gl_WorkGroupID.x;
@@ -142,16 +171,27 @@ void main() {
 #endif
   fft_row_setup(row);
 
-  // 1. column n2 = i
+  // 1. column n2 = c
   vec2 va[A], w[A];
 #ifdef FFT_SPECTRUM_MODE
-  [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = fetch_packed(row, B * n1 + i);
+  [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = fetch_packed(row, B * n1 + c);
 #else
-  [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = n1 < A / 2u ? fetch_packed(row, B * n1 + i) : vec2(0.0);
+  [[unroll]] for (uint n1 = 0u; n1 < A; ++n1) va[n1] = n1 < A / 2u ? fetch_packed(row, B * n1 + c) : vec2(0.0);
 #endif
   dft_r(va, -1.0);
-  twiddles_r(w, -1.0, 0u, i, M);
+  twiddles_r(w, -1.0, 0u, c, M);
   [[unroll]] for (uint k1 = 1u; k1 < A; ++k1) va[k1] = cmul(va[k1], w[k1]);
+#ifdef FFT_SPLIT_LANES
+  {  // step 2's distance-4 DIF lane stage, every row k1: lo v + o, hi (o - v) W_8^-e4
+    vec2 w4 = hi4 ? twiddle(-1.0, e4, 8u) : vec2(1.0, 0.0);
+    float sg4 = hi4 ? -1.0 : 1.0;
+    [[unroll]] for (uint k1 = 0u; k1 < A; k1 += 2u) {
+      vec4 o = subgroupShuffleXor(vec4(va[k1], va[k1 + 1u]), 2u);
+      va[k1] = cmul(o.xy + sg4 * va[k1], w4);
+      va[k1 + 1u] = cmul(o.zw + sg4 * va[k1 + 1u], w4);
+    }
+  }
+#endif
 
   // forward transpose: subgroup g gathers row k1 = g, n2 = R l + p. Shared vec4 [k1][n2 / 2]
   // holds columns (n2, n2 + 1) of one row: a lane pair swaps halves with one shuffle so that
@@ -164,8 +204,8 @@ void main() {
         [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
           vec4 t = vec4(va[hh * AP + k1], va[hh * AP + k1 + 1u]);
           vec4 o = subgroupShuffleXor(t, 1u);
-          // even lane: row k1, columns (i, i + 1); odd lane: row k1 + 1, columns (i - 1, i)
-          sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + i / 2u] = odd ? vec4(o.zw, t.zw) : vec4(t.xy, o.xy);
+          // even lane: row k1, columns (c, c + 1); odd lane: row k1 + 1, columns (c - 1, c)
+          sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + c / 2u] = odd ? vec4(o.zw, t.zw) : vec4(t.xy, o.xy);
         }
       }
     }
@@ -232,8 +272,10 @@ void main() {
   twiddles_r(w, 1.0, 0u, sl, B);
   [[unroll]] for (uint p = 1u; p < R; ++p) z[p] = cmul(z[p], w[p]);
   lane_dit(z, l, 1.0);
+#ifndef FFT_SPLIT_LANES  // split: after the distance-4 stage, on the load side below
   twiddles_r(w, 1.0, R * l * g, g, M);
   [[unroll]] for (uint p = 0u; p < R; ++p) z[p] = cmul(z[p], w[p]);
+#endif
   // inverse transpose, the same layout: column n2 = i gathers k1 of phase h (a lane pair loads
   // two rows' column pairs and swaps halves); only outputs n1 < A/2 are needed, which the DFT
   // below gets from all of its inputs
@@ -247,8 +289,8 @@ void main() {
     [[unroll]] for (uint hh = 0u; hh < P; ++hh) {
       if (hh == h) {
         [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
-          // even lane: row k1, columns (i, i + 1); odd lane: row k1 + 1, columns (i - 1, i)
-          vec4 t = sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + i / 2u];
+          // even lane: row k1, columns (c, c + 1); odd lane: row k1 + 1, columns (c - 1, c)
+          vec4 t = sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + c / 2u];
           vec4 o = subgroupShuffleXor(t, 1u);
           va[hh * AP + k1] = odd ? o.zw : t.xy;
           va[hh * AP + k1 + 1u] = odd ? t.zw : o.xy;
@@ -256,11 +298,27 @@ void main() {
       }
     }
   }
+#ifdef FFT_SPLIT_LANES
+  {  // step 2's distance-4 DIT lane stage, every row k1: lo v + W o, hi o - W v, W = W_8^+e4
+    vec2 w4 = twiddle(1.0, e4, 8u);
+    float sg4 = hi4 ? -1.0 : 1.0;
+    [[unroll]] for (uint k1 = 0u; k1 < A; k1 += 2u) {
+      vec4 o4 = subgroupShuffleXor(vec4(va[k1], va[k1 + 1u]), 2u);
+      [[unroll]] for (uint e = 0u; e < 2u; ++e) {
+        vec2 o = e == 0u ? o4.xy : o4.zw, mine = va[k1 + e];
+        vec2 a = hi4 ? o : mine, b = hi4 ? mine : o;
+        va[k1 + e] = a + sg4 * cmul(w4, b);
+      }
+    }
+  }
+  twiddles_r(w, 1.0, 0u, c, M);  // then W_M^(+n2 k1), n2 = c
+  [[unroll]] for (uint k1 = 1u; k1 < A; ++k1) va[k1] = cmul(va[k1], w[k1]);
+#endif
   dft_r(va, 1.0);
   float dgain = (pc.flags & M2VK_FFT_HAS_D) != 0u ? d_data[g_chan] : 0.0;
   bool pairs = pc.out_st == 1u && (g_out_base & 1u) == 0u;
   [[unroll]] for (uint n1 = 0u; n1 < A / 2u; ++n1) {
-    uint m = i + B * n1;
+    uint m = c + B * n1;
     // x again for the D term (texel fetches are cheap; keeping it would add 256 bytes of state
     // per invocation across every barrier)
     vec2 xg = dgain != 0.0 ? fetch_packed(row, m) : vec2(0.0);

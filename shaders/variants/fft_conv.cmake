@@ -74,7 +74,9 @@ foreach(entry ${reg_variants})
 endforeach()
 # Wide register kernel (fft_conv_regw.comp): one row k1 per lane group of 8 lanes, M = 8 R^2,
 # workgroups of R * 8 invocations, P phases per exchange (M * 8 / P bytes of shared memory).
-# Lane groups of 8 run on subgroups of 8 and 16 (two groups per subgroup), hence "s8".
+# Lane groups of 8 run on subgroups of 8 and 16 (two groups per subgroup), hence "s8"; "s4"
+# runs each group as two subgroups of 4 (FFT_SPLIT_LANES: the lane DFT's distance-4 stage runs on
+# step 1's side of the transposes, with the columns permuted so that it is a shuffle).
 # M = 32768 (N = 65536, L <= 32768) is picked by make_fft_plan; M = 2048 (four phases) runs the
 # same code in tests at a small JIT cost (FftConvOptions::wide_register_kernel).
 foreach(rp "16;4;4" "64;6;8")
@@ -85,5 +87,8 @@ foreach(rp "16;4;4" "64;6;8")
   set(d FFT_R=${r}u FFT_RLOG=${rlog}u FFT_P=${p})
   m2vk_shader(NAME fft_conv_regw_s8_m${m} SOURCE fft_conv_regw.comp DEFINES ${d})
   m2vk_shader(NAME fft_spectrum_regw_s8_m${m} SOURCE fft_conv_regw.comp DEFINES ${d} FFT_SPECTRUM_MODE=1)
+  m2vk_shader(NAME fft_conv_regw_s4_m${m} SOURCE fft_conv_regw.comp DEFINES ${d} FFT_SPLIT_LANES=1)
+  m2vk_shader(NAME fft_spectrum_regw_s4_m${m} SOURCE fft_conv_regw.comp DEFINES ${d} FFT_SPLIT_LANES=1
+              FFT_SPECTRUM_MODE=1)
 endforeach()
 

@@ -31,11 +31,12 @@ constexpr RegVariant kRegVariants[] = {
     {4, 4, 16, 1}, {4, 8, 16, 1},  {4, 8, 32, 1},  {4, 16, 32, 1}, {4, 16, 64, 1}, {4, 32, 64, 2},
     {16, 2, 8, 1}, {16, 4, 8, 1},  {16, 4, 16, 1}, {16, 8, 16, 1}, {16, 8, 32, 1},  {16, 8, 64, 2},
 };
-// Wide register kernel (fft_conv_regw_s8_m*): lane groups of 8, M = 8 R^2 with R = 16 (tests
+// Wide register kernel (fft_conv_regw_s<8|4>_m*): lane groups of 8, M = 8 R^2 with R = 16 (tests
 // only) and 64, workgroups of R * 8 invocations, 32 KiB of shared memory at M = 32768 (4 KiB at
-// M = 2048). It runs on subgroups of 8 and 16 (two lane groups per subgroup, fft_reg.glsl).
+// M = 2048). The s8 variants run on subgroups of 8 and 16 (two lane groups per subgroup,
+// fft_reg.glsl), the s4 ones on subgroups of 4 (a lane group is two subgroups).
 constexpr std::uint32_t kRegWideM = 32768, kRegWideTestM = 2048;
-bool wide_subgroup(std::uint32_t subgroup) { return subgroup == 8 || subgroup == 16; }
+bool wide_subgroup(std::uint32_t subgroup) { return subgroup == 4 || subgroup == 8 || subgroup == 16; }
 
 const RegVariant* reg_variant(std::uint32_t m, std::uint32_t subgroup) {
   for (const RegVariant& v : kRegVariants)
@@ -97,7 +98,7 @@ FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t
       p.m2 = m;
       p.cols = 1;
       p.reg = p.wide = true;
-      p.lanes = 8;
+      p.lanes = sg == 4 ? 4 : 8;  // the variant's name: s4 splits each lane group over two subgroups
       return p;
     }
   }

@@ -306,18 +306,17 @@ TEST(FftPlan, RegisterKernelWhereItApplies) {
   std::set<std::string> planned;
   for (std::uint32_t sg : {4u, 8u, 16u}) {
     lim.subgroup_size = sg;
-    const bool wide_here = sg == 8 || sg == 16;  // 8-lane groups: one or two per subgroup
     for (std::uint32_t n = 2; n <= (1u << 17); n *= 2) {
       const std::string at = "N " + std::to_string(n) + " subgroup " + std::to_string(sg);
       ops::FftPlan p = ops::make_fft_plan(n, lim);
-      EXPECT_EQ(p.reg, (n >= 512 && n <= 16384) || (n == 65536 && wide_here)) << at;
-      EXPECT_EQ(p.wide, n == 65536 && wide_here) << at;
+      EXPECT_EQ(p.reg, (n >= 512 && n <= 16384) || n == 65536) << at;
+      EXPECT_EQ(p.wide, n == 65536) << at;  // 8-lane groups: one or two per subgroup, or two subgroups of 4
       if (p.reg) {
-        EXPECT_EQ(p.lanes, p.wide ? 8u : sg) << at;
+        EXPECT_EQ(p.lanes, p.wide ? (sg == 4 ? 4u : 8u) : sg) << at;
         EXPECT_TRUE(p.single_pass() && p.cols == 1) << at;
       }
       ops::FftPlan pw = ops::make_fft_plan(n, lim, 0, true, true);  // test hook
-      EXPECT_EQ(pw.wide, (n == 4096 || n == 65536) && wide_here) << at;
+      EXPECT_EQ(pw.wide, n == 4096 || n == 65536) << at;
       // Compact either way: N/2 complex values, or N/4 + 1 vec4 entries for the register kernels
       // (a real filter's spectrum has N/2 + 1 complex bins).
       EXPECT_EQ(p.spec_row_bytes(), p.reg ? std::uint64_t(n / 4 + 1) * 16 : std::uint64_t(n / 2) * 8) << at;
@@ -348,7 +347,7 @@ TEST(FftPlan, RegisterKernelWhereItApplies) {
     EXPECT_FALSE(ops::make_fft_plan(8192, lim).reg) << sg;
     EXPECT_TRUE(ops::make_fft_plan(4096, lim).reg) << sg;
     EXPECT_FALSE(ops::make_fft_plan(65536, lim).reg) << sg;  // the wide kernel needs 32 KiB at N/2 = 32768
-    EXPECT_EQ(ops::make_fft_plan(4096, lim, 0, true, true).wide, sg != 4) << sg;  // 4 KiB
+    EXPECT_TRUE(ops::make_fft_plan(4096, lim, 0, true, true).wide) << sg;  // 4 KiB
     lim.max_shared_memory = 32768;
     lim.max_workgroup_invocations = 256;  // N/2 = 32768 runs 512 invocations
     EXPECT_FALSE(ops::make_fft_plan(65536, lim).reg) << sg;
@@ -410,7 +409,8 @@ TEST_F(FftConvTest, RegisterKernelEverySize) {
   }
 }
 
-// Whether the wide register kernel (8-lane groups) runs here: subgroups of 8 and 16.
+// Whether the wide register kernel (8-lane groups) runs here: subgroups of 4 (a group is two
+// subgroups, fft_conv_regw_s4_*), 8 and 16.
 bool wide_kernel_here(host::Context& ctx) {
   return ctx.device_info().subgroup_shuffle && ops::make_fft_plan(65536, ctx.limits()).wide;
 }
@@ -418,7 +418,8 @@ bool wide_kernel_here(host::Context& ctx) {
 // The wide register kernel's code at N/2 = 2048 (R = 16, four phases per exchange; the same
 // source as N/2 = 32768 with R = 64 and eight phases): L = 1, odd and even L, L = N/2, both
 // filter directions, batch > 1, the fused epilogue and token-major layouts. At subgroups of 16
-// each subgroup holds two lane groups.
+// each subgroup holds two lane groups; at subgroups of 4 each lane group spans two subgroups
+// (the s4 variant: its distance-4 lane stage runs on step 1's side, columns permuted).
 TEST_F(FftConvTest, WideRegisterKernelSmall) {
   if (!wide_kernel_here(ctx())) GTEST_SKIP() << "no wide register kernel for subgroups of " << ctx().limits().subgroup_size;
   struct Row {

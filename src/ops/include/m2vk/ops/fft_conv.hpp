@@ -78,7 +78,7 @@ struct FftPlan {
   std::uint32_t smem = 0;   // complex values of shared memory per workgroup (variant suffix)
   bool reg = false;         // single pass through the register/subgroup kernel (fft_conv_reg.comp)
   bool wide = false;        // reg in its one-row-per-subgroup form (fft_conv_regw.comp), same spectrum layout
-  std::uint32_t lanes = 0;  // reg: the lane count S the variant's subgroup DFTs were compiled for
+  std::uint32_t lanes = 0;  // reg: the lane count S the variant's subgroup DFTs were compiled for (wide: 8, or 4 = 8-lane groups split over two subgroups)
   bool single_pass() const { return m1 == 1; }
   std::uint32_t half() const { return n / 2; }
   // Bytes of one channel's filter spectrum (and of one row of four-step scratch): N/2 complex
@@ -92,7 +92,7 @@ struct FftPlan {
 // max_single (test hook, 0 = off): run N/2 > max_single through the four-step passes with rows
 // of at most max_single / 2, so small sizes exercise every multi-pass code path.
 // register_kernel: use the register/subgroup kernel where it applies (subgroup size 4, 8 or 16,
-// max_single off: 256 <= N/2 <= 8192; and N/2 = 32768 in its wide form at subgroups of 8 and 16);
+// max_single off: 256 <= N/2 <= 8192; and N/2 = 32768 in its wide form at subgroups of 4, 8 and 16);
 // false runs the shared-memory kernels (test hook). wide_register (test hook): the wide form wherever it is
 // compiled (N/2 = 2048 and 32768), so tests run its code at a small size.
 FftPlan make_fft_plan(std::uint32_t n, const host::Limits& limits, std::uint32_t max_single = 0,
