@@ -113,4 +113,13 @@ std::string describe_spectrum_cache(const Model& model) {
   return out + " in " + st->dir().string() + ", cap " + g->spectrum_store_reason();
 }
 
+std::vector<std::string> describe_kernel_choices(const Model& model) {
+  std::vector<std::string> out;
+  const gpu::GpuModel* g = model.gpu_model();
+  if (!g) return out;
+  for (const gpu::FftChoice& c : g->fft_choices()) out.push_back(gpu::describe(c));
+  for (const gpu::GemmChoice& c : g->gemm_choices()) out.push_back(gpu::describe(c));
+  return out;
+}
+
 }  // namespace m2vk::cli
