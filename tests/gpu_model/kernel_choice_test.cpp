@@ -328,9 +328,17 @@ TEST(GemmShapeClass, BucketsRowsAndCapsTimedRows) {
   EXPECT_EQ(gpu::gemm_shape_class(s), "N=2304 K=768 nb=1 glu channel-major fp32 M<=512");
   s.rows = 1u << 20;
   EXPECT_EQ(gpu::gemm_shape_class(s), "N=2304 K=768 nb=1 glu channel-major fp32 M<=65536");
-  // 2^26 multiply-adds on a CPU device: 37 rows of 2304 x 768, at least 64; 2^30 on a GPU: 606.
-  EXPECT_EQ(gpu::gemm_timed_rows(s, true), 64u);
-  EXPECT_EQ(gpu::gemm_timed_rows(s, false), 606u);
+  // 2^28 multiply-adds on a CPU device: 151 rows of 2304 x 768, at least 512; 2^30 on a GPU:
+  // 606, in whole 128-row tiles: 512.
+  EXPECT_EQ(gpu::gemm_timed_rows(s, true), 512u);
+  EXPECT_EQ(gpu::gemm_timed_rows(s, false), 512u);
+  s.n = 64;
+  s.k = 64;
+  EXPECT_EQ(gpu::gemm_timed_rows(s, true), 65536u);  // the bucket: 2^28 allows 65536 rows
+  s.n = 768;
+  s.k = 768;
+  EXPECT_EQ(gpu::gemm_timed_rows(s, true), 512u);    // 2^28 / (768 x 768) = 455: the 512 minimum
+  EXPECT_EQ(gpu::gemm_timed_rows(s, false), 1792u);  // 2^30 / (768 x 768) = 1820, whole tiles
   s.rows = 100;
   EXPECT_EQ(gpu::gemm_timed_rows(s, false), 256u);
 }

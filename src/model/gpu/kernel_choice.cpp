@@ -127,9 +127,9 @@ std::string gemm_shape_class(const ops::GemmShape& s) {
 
 u32 gemm_timed_rows(const ops::GemmShape& s, bool cpu_device) {
   const u64 macs_per_row = std::max<u64>(1, u64(s.n) * (s.k / std::max<u32>(s.nblocks, 1)));
-  const u64 cap = (cpu_device ? 1ull << 26 : 1ull << 30) / macs_per_row;
-  const u32 bucket = rows_bucket(s.rows);
-  return static_cast<u32>(std::min<u64>(bucket, std::max<u64>(cap, 64)));
+  const u64 cap = (cpu_device ? 1ull << 28 : 1ull << 30) / macs_per_row;
+  const u64 rows = std::min<u64>(rows_bucket(s.rows), std::max<u64>(cap, 512));
+  return static_cast<u32>(rows / 128 * 128);  // whole 128-row tiles (the buckets are multiples of 256)
 }
 
 std::string describe(const GemmChoice& c) {

@@ -74,8 +74,10 @@ std::string describe(const GemmChoice& c);
 std::string gemm_shape_class(const ops::GemmShape& s);
 
 // Rows one GEMM candidate is timed on: the bucket's rows, capped so that one timed GEMM is at
-// most 2^26 multiply-adds on a CPU device (~10 ms on lavapipe) and 2^30 on a GPU (~0.1-2 ms),
-// at least 64 rows (or the bucket's, when fewer).
+// most 2^28 multiply-adds on a CPU device (10-30 ms on lavapipe) and 2^30 on a GPU (~0.1-2 ms),
+// but at least 512 rows (or the bucket's, when fewer), in whole 128-row tiles: on fewer rows
+// the largest tiles run half empty and the timing favours the small ones (measured on lavapipe:
+// 64 timed rows chose 8 x 8 texel tiles for in_linear, which run 1.4x slower at 2048 rows).
 std::uint32_t gemm_timed_rows(const ops::GemmShape& s, bool cpu_device);
 
 // kernel_choice.json: {"format": 1, "entries": [{device_uuid, driver_version, kernels, n, rows,
