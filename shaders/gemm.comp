@@ -55,7 +55,12 @@
 // Tile per invocation (the host's kTileM/kTileN follow). With texel fetches 16 x 8 measured
 // ~1.3x faster than 8 x 8 on lavapipe; 16 x 16 and 32 x 8 spill and compile >1 s per variant.
 // GLU (two accumulator sets, two input chunks): 8 x 8 beat 16 x 4 and 12 x 8 (49% vs 46-47%).
-#if GLU == 1
+// TM8 1: the plain GEMM with 8 x 8 tiles too (BM 64), for 512-bit llvmpipe code, where each
+// accumulator fills a whole 16-lane register (GemmKernel::Texel8; bench/RESULTS.md, "GEMMs").
+#ifndef TM8
+#define TM8 0
+#endif
+#if GLU == 1 || TM8
 #define TM 8
 #define TN 8
 #else

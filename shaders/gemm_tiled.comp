@@ -5,14 +5,17 @@
 // per invocation, no shared memory); on a GPU its accumulators exceed the register file (RADV
 // gfx1100 spills 150-260 VGPRs) and its gathers skip the caches' line reuse.
 //
-// Here a workgroup of 16 x 16 invocations computes a BM x BN = 64 x 64 tile of C, each
-// invocation a TM x TN = 4 x 4 block (rows ty*4.., columns tx*4..). The K loop walks BK = 16
-// columns at a time: every invocation loads 4 floats of the A tile and 4 of the W tile from
-// storage buffers (one vec4 where the layout allows), stores them k-major into shared memory,
-// and the inner loop reads one vec4 of A and one of W per k for 16 FMAs. The next tile's
-// global loads are issued before the current tile's FMAs, so their latency hides behind them.
+// Here a workgroup of LX x LY = 16 x 16 invocations computes a BM x BN tile of C, each
+// invocation a TM x TN block (rows ty*TM.., columns tx*TN..). Two tile shapes (TILE, below):
+// 64 x 64 with 4 x 4 per invocation (16 accumulators, 32 for GLU; any size of M), and 128 x 64
+// with 8 x 4 (32 / 64 accumulators: each shared-memory read of A feeds twice the FMAs, and the
+// W tile is reused over twice the rows, for long M). The K loop walks BK = 16 columns at a
+// time: every invocation loads BM*BK/(4*NT) vec4s of the A tile and BN*BK/(4*NT) of the W tile
+// from storage buffers (one vec4 each where the layout allows), stores them k-major into shared
+// memory, and the inner loop reads TM + TN floats per k for TM*TN FMAs. The next tile's global
+// loads are issued before the current tile's FMAs, so their latency hides behind them.
 // All loops over per-invocation arrays are unrolled: indices are compile-time constants, so
-// nothing lands in scratch memory. Registers: 16 accumulators (32 for GLU), ~60 VGPRs in all.
+// nothing lands in scratch memory.
 //
 // Variant defines (shaders/variants/gemm.cmake):
 //   A_LOAD 0: scalar loads, any strides, any K (W then read as scalars too);
@@ -21,6 +24,8 @@
 //          1 and 2 read W rows as vec4 (the host checks all of these)
 //   EPI    0: bias only; 1: GELU; 2: tanh; 3: + residual R (same layout as C); 4: the Hyena
 //          filter's Sin layer, 5: its exponential decay (include/pc/gemm.h)
+//   TILE   0: 64 x 64 tiles, 4 x 4 per invocation; 1: 128 x 64 tiles, 8 x 4 per invocation
+//          (the host's kTiled* constants follow)
 //   GLU    1: out[m, j] = GELU(gate) * value, gate = column j, value = column j + glu_half, each
 //          from its own input chunk (block); two accumulator sets and two pairs of tiles
 #extension GL_EXT_control_flow_attributes : require
@@ -34,14 +39,25 @@
 #define EPI 0
 #endif
 
+#ifndef TILE
+#define TILE 0
+#endif
+#if TILE == 1
+#define BM 128
+#define TM 8
+#else
 #define BM 64
-#define BN 64
-#define BK 16
 #define TM 4
+#endif
+#define BN 64
 #define TN 4
+#define BK 16
 #define LX (BN / TN)
 #define LY (BM / TM)
 #define NT (LX * LY)
+// vec4s of the A and W tiles each invocation loads per k step.
+#define RA (BM * BK / (4 * NT))
+#define RW (BN * BK / (4 * NT))
 // Shared rows are padded by 4 floats (keeps vec4 alignment, spreads the transposing stores of
 // the k-major layout over more banks).
 #define SM (BM + 4)
@@ -76,73 +92,83 @@ M2VK_PUSH_CONSTANT_BLOCK(GemmPC, M2VK_PC_GEMM)
 shared float sa[NSETS][BK * SM];  // A tile, sa[s][k * SM + m]
 shared float sw[NSETS][BK * SN];  // W tile, sw[s][k * SN + n]
 
-// This invocation's 4 floats of the A tile at k0: element q of the returned vec4 goes to
-// shared slot a_slot(q). Rows past M and columns past K read as zero.
+// This invocation's RA vec4s of the A tile at k0: element q of vec4 r goes to shared slot
+// a_slot(r, q). Rows past M and columns past K read as zero.
 // `base` = float index of A[batch][row 0][column 0 of the input chunk].
-vec4 load_a(uint base, uint m0, uint k0) {
+void load_a(uint base, uint m0, uint k0, out vec4 v[RA]) {
   uint t = gl_LocalInvocationIndex;
-  vec4 v = vec4(0.0);
+  [[unroll]] for (uint r = 0u; r < RA; r++) {
+    uint e = t + NT * r;
+    v[r] = vec4(0.0);
 #if A_LOAD == 1
-  uint m = m0 + t / 4u, k = k0 + 4u * (t % 4u);
-  if (m < pc.M && k < pc.K) v = a4[(base + m * pc.a_sr + k) / 4u];
+    uint m = m0 + e / (BK / 4u), k = k0 + 4u * (e % (BK / 4u));
+    if (m < pc.M && k < pc.K) v[r] = a4[(base + m * pc.a_sr + k) / 4u];
 #elif A_LOAD == 2
-  uint m = m0 + 4u * (t % (BM / 4u)), k = k0 + t / (BM / 4u);
-  if (m < pc.M && k < pc.K) v = a4[(base + m + k * pc.a_sc) / 4u];
+    uint m = m0 + 4u * (e % (BM / 4u)), k = k0 + e / (BM / 4u);
+    if (m < pc.M && k < pc.K) v[r] = a4[(base + m + k * pc.a_sc) / 4u];
 #else
-  // Consecutive invocations take consecutive addresses: along k when A is token-major, else along m.
-  bool kfast = pc.a_sc == 1u;
-  [[unroll]] for (uint q = 0u; q < 4u; q++) {
-    uint e = t + NT * q;
-    uint m = m0 + (kfast ? e / BK : e % BM), k = k0 + (kfast ? e % BK : e / BM);
-    if (m < pc.M && k < pc.K) v[q] = a[base + m * pc.a_sr + k * pc.a_sc];
-  }
+    // Consecutive invocations take consecutive addresses: along k when A is token-major, else along m.
+    bool kfast = pc.a_sc == 1u;
+    [[unroll]] for (uint q = 0u; q < 4u; q++) {
+      uint f = t + NT * (4u * r + q);
+      uint m = m0 + (kfast ? f / BK : f % BM), k = k0 + (kfast ? f % BK : f / BM);
+      if (m < pc.M && k < pc.K) v[r][q] = a[base + m * pc.a_sr + k * pc.a_sc];
+    }
 #endif
-  return v;
+  }
 }
 
-void store_a(uint s, vec4 v) {
+void store_a(uint s, vec4 v[RA]) {
   uint t = gl_LocalInvocationIndex;
+  [[unroll]] for (uint r = 0u; r < RA; r++) {
+    uint e = t + NT * r;
 #if A_LOAD == 1
-  [[unroll]] for (uint q = 0u; q < 4u; q++) sa[s][(4u * (t % 4u) + q) * SM + t / 4u] = v[q];
+    [[unroll]] for (uint q = 0u; q < 4u; q++) sa[s][(4u * (e % (BK / 4u)) + q) * SM + e / (BK / 4u)] = v[r][q];
 #elif A_LOAD == 2
-  [[unroll]] for (uint q = 0u; q < 4u; q++) sa[s][(t / (BM / 4u)) * SM + 4u * (t % (BM / 4u)) + q] = v[q];
+    [[unroll]] for (uint q = 0u; q < 4u; q++) sa[s][(e / (BM / 4u)) * SM + 4u * (e % (BM / 4u)) + q] = v[r][q];
 #else
-  bool kfast = pc.a_sc == 1u;
-  [[unroll]] for (uint q = 0u; q < 4u; q++) {
-    uint e = t + NT * q;
-    sa[s][(kfast ? e % BK : e / BM) * SM + (kfast ? e / BK : e % BM)] = v[q];
-  }
+    bool kfast = pc.a_sc == 1u;
+    [[unroll]] for (uint q = 0u; q < 4u; q++) {
+      uint f = t + NT * (4u * r + q);
+      sa[s][(kfast ? f % BK : f / BM) * SM + (kfast ? f / BK : f % BM)] = v[r][q];
+    }
 #endif
+  }
 }
 
-// This invocation's 4 floats of the W tile at k0. wrow0: weight row of tile column 0;
+// This invocation's RW vec4s of the W tile at k0. wrow0: weight row of tile column 0;
 // ncols: valid columns of the tile (columns past it read as zero, as do k past K).
-vec4 load_w(uint wrow0, uint ncols, uint k0) {
+void load_w(uint wrow0, uint ncols, uint k0, out vec4 v[RW]) {
   uint t = gl_LocalInvocationIndex;
-  vec4 v = vec4(0.0);
+  [[unroll]] for (uint r = 0u; r < RW; r++) {
+    v[r] = vec4(0.0);
 #if A_LOAD != 0
-  uint n = t / 4u, k = k0 + 4u * (t % 4u);
-  if (n < ncols && k < pc.K) v = w4[(pc.w_off + (wrow0 + n) * pc.K + k) / 4u];
+    uint e = t + NT * r;
+    uint n = e / (BK / 4u), k = k0 + 4u * (e % (BK / 4u));
+    if (n < ncols && k < pc.K) v[r] = w4[(pc.w_off + (wrow0 + n) * pc.K + k) / 4u];
 #else
-  [[unroll]] for (uint q = 0u; q < 4u; q++) {
-    uint e = t + NT * q;
-    uint n = e / BK, k = k0 + e % BK;
-    if (n < ncols && k < pc.K) v[q] = w[pc.w_off + (wrow0 + n) * pc.K + k];
-  }
+    [[unroll]] for (uint q = 0u; q < 4u; q++) {
+      uint f = t + NT * (4u * r + q);
+      uint n = f / BK, k = k0 + f % BK;
+      if (n < ncols && k < pc.K) v[r][q] = w[pc.w_off + (wrow0 + n) * pc.K + k];
+    }
 #endif
-  return v;
+  }
 }
 
-void store_w(uint s, vec4 v) {
+void store_w(uint s, vec4 v[RW]) {
   uint t = gl_LocalInvocationIndex;
+  [[unroll]] for (uint r = 0u; r < RW; r++) {
 #if A_LOAD != 0
-  [[unroll]] for (uint q = 0u; q < 4u; q++) sw[s][(4u * (t % 4u) + q) * SN + t / 4u] = v[q];
+    uint e = t + NT * r;
+    [[unroll]] for (uint q = 0u; q < 4u; q++) sw[s][(4u * (e % (BK / 4u)) + q) * SN + e / (BK / 4u)] = v[r][q];
 #else
-  [[unroll]] for (uint q = 0u; q < 4u; q++) {
-    uint e = t + NT * q;
-    sw[s][(e % BK) * SN + e / BK] = v[q];
-  }
+    [[unroll]] for (uint q = 0u; q < 4u; q++) {
+      uint f = t + NT * (4u * r + q);
+      sw[s][(f % BK) * SN + f / BK] = v[r][q];
+    }
 #endif
+  }
 }
 
 void main() {
@@ -174,10 +200,10 @@ void main() {
     [[unroll]] for (uint i = 0u; i < TM; i++)
       [[unroll]] for (uint j = 0u; j < TN; j++) acc[s][i][j] = 0.0;
 
-  vec4 pa[NSETS], pw[NSETS];  // the next tile's loads, in flight during the FMAs
+  vec4 pa[NSETS][RA], pw[NSETS][RW];  // the next tile's loads, in flight during the FMAs
   [[unroll]] for (uint s = 0u; s < NSETS; s++) {
-    pa[s] = load_a(abase[s], m0, 0u);
-    pw[s] = load_w(wrow0[s], ncols, 0u);
+    load_a(abase[s], m0, 0u, pa[s]);
+    load_w(wrow0[s], ncols, 0u, pw[s]);
   }
   for (uint k0 = 0u; k0 < pc.K; k0 += BK) {
     [[unroll]] for (uint s = 0u; s < NSETS; s++) {
@@ -187,15 +213,16 @@ void main() {
     barrier();
     if (k0 + BK < pc.K) {
       [[unroll]] for (uint s = 0u; s < NSETS; s++) {
-        pa[s] = load_a(abase[s], m0, k0 + BK);
-        pw[s] = load_w(wrow0[s], ncols, k0 + BK);
+        load_a(abase[s], m0, k0 + BK, pa[s]);
+        load_w(wrow0[s], ncols, k0 + BK, pw[s]);
       }
     }
     [[unroll]] for (uint kk = 0u; kk < BK; kk++) {
       [[unroll]] for (uint s = 0u; s < NSETS; s++) {
         uint ai = kk * SM + ty * TM, wi = kk * SN + tx * TN;
-        vec4 av = vec4(sa[s][ai], sa[s][ai + 1u], sa[s][ai + 2u], sa[s][ai + 3u]);
-        vec4 wv = vec4(sw[s][wi], sw[s][wi + 1u], sw[s][wi + 2u], sw[s][wi + 3u]);
+        float av[TM], wv[TN];
+        [[unroll]] for (uint i = 0u; i < TM; i++) av[i] = sa[s][ai + i];
+        [[unroll]] for (uint j = 0u; j < TN; j++) wv[j] = sw[s][wi + j];
         [[unroll]] for (uint i = 0u; i < TM; i++)
           [[unroll]] for (uint j = 0u; j < TN; j++) acc[s][i][j] = fma(av[i], wv[j], acc[s][i][j]);
       }

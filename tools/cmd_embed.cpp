@@ -166,6 +166,7 @@ int run_embed(const std::vector<std::string>& args) {
       std::fprintf(stderr, "device memory: %s\n", m2vk::cli::describe_device_memory(model).c_str());
       std::fprintf(stderr, "%s\n", m2vk::cli::describe_spectrum_cache(model).c_str());
       std::fprintf(stderr, "GEMM precision: %s\n", std::string(m2vk::ops::precision_name(model.gpu_model()->gemm_precision())).c_str());
+      for (const std::string& line : m2vk::cli::describe_kernel_choices(model)) std::fprintf(stderr, "kernel choice: %s\n", line.c_str());
     }
   }
   if (output)

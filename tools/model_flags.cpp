@@ -53,7 +53,11 @@ void declare_load_flags(ArgParser& p) {
       .option("--precision",
               "GPU GEMMs: fp32 (default) or fp16 (fp16 inputs, fp32 accumulation on cooperative matrices where the "
               "device has VK_NV_cooperative_matrix; elsewhere fp32, and the notes say so)")
-      .option("--kernels", kKernelsHelp);
+      .option("--kernels", kKernelsHelp)
+      .option("--gemm",
+              "GPU fp32 GEMMs: auto (default: time the device's kernel families at first use of each GEMM shape, keep "
+              "the fastest; remembered in kernel_choice.json beside --kernels' choices), texel, texel8 (CPU devices), "
+              "tiled or tiled128 (GPUs)");
 }
 
 ModelLoadOptions parse_load_options(const ArgParser& p) {
@@ -65,6 +69,10 @@ ModelLoadOptions parse_load_options(const ArgParser& p) {
   if (precision == "fp16") lo.reduced_precision = true;
   else if (precision != "fp32") throw UsageError("--precision '" + precision + "': expected fp32 or fp16");
   lo.kernels = parse_kernels_flag(p);
+  const std::string gemm = p.get_or("--gemm", "auto");
+  const auto kernel = ops::parse_gemm_kernel(gemm);
+  if (!kernel) throw UsageError("--gemm '" + gemm + "': expected auto, texel, texel8, tiled or tiled128");
+  lo.gemm = *kernel;
   return lo;
 }
 
@@ -103,6 +111,15 @@ std::string describe_spectrum_cache(const Model& model) {
   std::string out = buf;
   if (s.skipped) out += ", " + std::to_string(s.skipped) + " not written (" + s.last_skip + ")";
   return out + " in " + st->dir().string() + ", cap " + g->spectrum_store_reason();
+}
+
+std::vector<std::string> describe_kernel_choices(const Model& model) {
+  std::vector<std::string> out;
+  const gpu::GpuModel* g = model.gpu_model();
+  if (!g) return out;
+  for (const gpu::FftChoice& c : g->fft_choices()) out.push_back(gpu::describe(c));
+  for (const gpu::GemmChoice& c : g->gemm_choices()) out.push_back(gpu::describe(c));
+  return out;
 }
 
 }  // namespace m2vk::cli

@@ -2,6 +2,9 @@
 // each, so every command accepts the same values and reports the same usage errors.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "cli_args.hpp"
 #include "m2vk/model.hpp"
 
@@ -29,5 +32,8 @@ std::string precision_note(const Model& model, const ModelLoadOptions& options);
 std::string describe_device_memory(const Model& model);
 // "spectrum files: 24 read (302 MB, 180 ms), 0 written (...) in DIR, cap ..." ("" without a GPU model).
 std::string describe_spectrum_cache(const Model& model);
+// --profile: the kernel choices made so far on the GPU, one line each (long convolution per FFT
+// size, GEMM family per shape class); empty on the CPU path.
+std::vector<std::string> describe_kernel_choices(const Model& model);
 
 }  // namespace m2vk::cli

@@ -10,7 +10,8 @@
 // time (llvmpipe compiles a kernel at its first dispatch) for the first shape using a variant.
 //
 //   m2vk_bench_gemm [--len 512,2048] [--batch 1] [--reps 3] [--warmup 1] [--json out.json] [--device SPEC]
-//                   [--only SUBSTRING] [--peak-groups 1024] [--kernel auto|texel|tiled]
+//                   [--only SUBSTRING] [--peak-groups 1024]
+//                   [--kernel auto|texel|texel8|tiled|tiled128]
 // --only: only the GEMMs whose name contains SUBSTRING; --peak-groups: workgroups of the FMA-peak
 // kernel (its run time scales with it); --kernel: the fp32 kernel family (GemmOptions::kernel;
 // auto = the device's choice, gemm_kernel_for).
@@ -151,10 +152,9 @@ int main(int argc, char** argv) {
       else if (a == "--peak-groups") g_peak_groups = static_cast<std::uint32_t>(std::stoul(next()));
       else if (a == "--kernel") {
         const std::string k = next();
-        if (k == "auto") kernel = ops::GemmKernel::Auto;
-        else if (k == "texel") kernel = ops::GemmKernel::Texel;
-        else if (k == "tiled") kernel = ops::GemmKernel::Tiled;
-        else throw std::runtime_error("--kernel wants auto, texel or tiled, got " + k);
+        const auto parsed = ops::parse_gemm_kernel(k);
+        if (!parsed) throw std::runtime_error("--kernel wants auto, texel, texel8, tiled or tiled128, got " + k);
+        kernel = *parsed;
       }
       else throw std::runtime_error("unknown argument " + a + " (see the header of bench/gemm/bench_gemm.cpp)");
     }
@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
     auto ctx = host::Context::create(opt);
     const auto& info = ctx->device_info();
     const double peak = fma_peak_gflops(*ctx, reps);
-    const char* kernel_name = ops::gemm_kernel_for(info, kernel) == ops::GemmKernel::Tiled ? "tiled" : "texel";
+    const char* kernel_name = ops::gemm_kernel_name(ops::gemm_kernel_for(info, kernel));
     std::printf("device: %s (%s %s)\nmeasured FMA peak: %.1f GFLOP/s\nfp32 kernels: %s\n\n", info.name.c_str(),
                 info.driver_name.c_str(), info.driver_info.c_str(), peak, kernel_name);
     std::printf("%-38s %7s %10s %10s %8s %8s %8s %8s %10s\n", "GEMM", "L", "ms", "GFLOP/s", "%peak", "%paired", "%cpu", "peak'",

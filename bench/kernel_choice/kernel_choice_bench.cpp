@@ -1,7 +1,9 @@
-// kernel_choice_bench [--channels C] [--budget-ms MS]: what FftBackendChooser decides on the
-// default Vulkan device for the 80M-32k retrieval model's FFT sizes (L 128 .. 32768, 768
+// kernel_choice_bench [--channels C] [--budget-ms MS] [--gemm]: what FftBackendChooser decides on
+// the default Vulkan device for the 80M-32k retrieval model's FFT sizes (L 128 .. 32768, 768
 // channels), measuring every size afresh (a temporary choice file), and the per-candidate best
-// times it measured. One line per size, then JSON. Measures; never decides correctness.
+// times it measured. One line per size, then JSON. With --gemm: what GemmChooser decides for the
+// model's layer GEMMs (in_linear, out_linear from channel-major x, gated + GLU, wo) at batch-1
+// lengths 128, 2048 and 32768, one line per shape class. Measures; never decides correctness.
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -13,21 +15,76 @@
 #include "m2vk/gpu/kernel_choice.hpp"
 #include "m2vk/host/host.hpp"
 
+namespace {
+
+// The 80M model's layer GEMMs under GemmChooser, at batch 1 and three lengths.
+void gemm_choices(m2vk::host::Context& ctx, const std::filesystem::path& file, double budget) {
+  using m2vk::ops::Epilogue;
+  m2vk::gpu::GemmChooser chooser(ctx, m2vk::ops::GemmKernel::Auto, file);
+  if (budget >= 0) chooser.set_budget_ms(budget);
+  struct Layer {
+    std::uint32_t n, k, nb;
+    Epilogue epi;
+    bool channel_major;
+  };
+  const Layer layers[] = {{2304, 768, 1, Epilogue::None, false},
+                          {768, 768, 1, Epilogue::None, true},
+                          {6144, 768, 4, Epilogue::Glu, false},
+                          {768, 3072, 4, Epilogue::None, false}};
+  for (std::uint32_t L : {128u, 2048u, 32768u}) {
+    for (const Layer& l : layers) {
+      m2vk::ops::GemmShape s;
+      s.rows = L;
+      s.n = l.n;
+      s.k = l.k;
+      s.nblocks = l.nb;
+      s.epilogue = l.epi;
+      s.x_channel_major = l.channel_major;
+      chooser.choose(s);
+      std::printf("%s\n", m2vk::gpu::describe(chooser.choices().back()).c_str());
+      std::fflush(stdout);
+    }
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   std::uint32_t channels = 768;
   double budget = -1;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool gemm = false;
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--gemm") {
+      gemm = true;
+      continue;
+    }
+    if (i + 1 >= argc && (a == "--channels" || a == "--budget-ms")) {
+      std::fprintf(stderr, "kernel_choice_bench: %s needs a value\n", a.c_str());
+      return 2;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "usage: kernel_choice_bench [--channels C] [--budget-ms MS] [--gemm]\n");
+      return 2;
+    }
     if (a == "--channels") channels = static_cast<std::uint32_t>(std::strtoul(argv[i + 1], nullptr, 10));
     else if (a == "--budget-ms") budget = std::strtod(argv[i + 1], nullptr);
     else {
-      std::fprintf(stderr, "usage: kernel_choice_bench [--channels C] [--budget-ms MS]\n");
+      std::fprintf(stderr, "usage: kernel_choice_bench [--channels C] [--budget-ms MS] [--gemm]\n");
       return 2;
     }
+    ++i;
   }
   try {
     auto ctx = m2vk::host::Context::create({});
     const auto file = std::filesystem::temp_directory_path() / ("kernel_choice_bench_" + std::to_string(::getpid()) + ".json");
+    if (gemm) {
+      const auto& d = ctx->device_info();
+      std::printf("device: %s (%s), subgroup size %u\n", d.name.c_str(), d.driver_info.c_str(), d.subgroup_size);
+      gemm_choices(*ctx, file, budget);
+      std::filesystem::remove(file);
+      return 0;
+    }
     m2vk::gpu::FftBackendChooser chooser(*ctx, m2vk::KernelPolicy::Auto, {}, file);
     if (budget >= 0) chooser.set_budget_ms(budget);
     const auto& d = ctx->device_info();

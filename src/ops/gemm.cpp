@@ -18,10 +18,13 @@ constexpr std::uint32_t kTileM = 128, kTileN = 64;
 constexpr std::uint32_t kGluTileM = 64, kGluTileN = 64;
 constexpr std::uint32_t kGlu2TileM = 128, kGlu2TileN = 32;  // paired-lane GLU (GLU=2)
 constexpr std::uint32_t kCoopTile = 64;
-// shaders/gemm_tiled.comp: 64 x 64 tiles, 16 x 16 invocations, shared memory for two sets of
-// A and W tiles (GLU) of 16 k x (64 + 4) floats.
-constexpr std::uint32_t kTiledTile = 64, kTiledLocal = 16;
-constexpr std::uint32_t kTiledSharedBytes = 2 * 2 * 16 * (64 + 4) * 4;
+constexpr std::uint32_t kTexel8TileM = 64;  // TM8: 8 x 8 per invocation
+// shaders/gemm_tiled.comp: 64 x 64 (TILE 0) or 128 x 64 (TILE 1) tiles, 16 x 16 invocations,
+// shared memory for two sets (GLU) of A and W tiles of 16 k x (BM + 4) and 16 k x (64 + 4) floats.
+constexpr std::uint32_t kTiledTileN = 64, kTiledLocal = 16;
+constexpr std::uint32_t tiled_tile_m(GemmKernel k) { return k == GemmKernel::Tiled128 ? 128 : 64; }
+constexpr std::uint32_t tiled_shared_bytes(GemmKernel k) { return 2 * 16 * (tiled_tile_m(k) + 4 + kTiledTileN + 4) * 4; }
+bool is_tiled(GemmKernel k) { return k == GemmKernel::Tiled || k == GemmKernel::Tiled128; }
 
 std::string where(const char* arg) { return std::string("record_linear: ") + arg; }
 
@@ -94,18 +97,24 @@ std::uint32_t epi_code(Epilogue e) {
   }
 }
 
+// Whether the 128 x 64 tiles run: Tiled128, except the fused GLU with scalar loads, whose 64
+// accumulators and scalar address arithmetic spill on RDNA3 (RADV gfx1100): that one keeps the
+// 64 x 64 tiles.
+bool tiled_big(GemmKernel kernel, bool glu, int aload) { return kernel == GemmKernel::Tiled128 && !(glu && aload == 0); }
+
 // The tiled kernel's variant (shaders/variants/gemm.cmake, gemm_tiled_*) for this piece: vec4
 // loads along k (token-major x) or along m (channel-major x) when x and W are 16-byte aligned
 // and K % 4 == 0 (storage buffers: no texel formats, no maxTexelBufferElements), else scalar.
 std::string tiled_variant(const pc::GemmPC& pc, const detail::BoundFloats& xa, const detail::BoundFloats& wb,
-                          std::uint32_t nrows, bool glu, Epilogue epi) {
+                          std::uint32_t nrows, bool glu, Epilogue epi, GemmKernel kernel) {
   const bool v4 = pc.K % 4 == 0 && wb.vec4_ok && wb.offset % 4 == 0 && xa.vec4_ok && xa.offset % 4 == 0 &&
                   pc.a_sb % 4 == 0;
   int aload = 0;
   if (v4 && pc.a_sc == 1 && pc.a_sr % 4 == 0) aload = 1;
   else if (v4 && pc.a_sr == 1 && pc.a_sc % 4 == 0 && nrows % 4 == 0 && !filter_epilogue(epi)) aload = 2;
   const std::string a = "_a" + std::to_string(aload);
-  return glu ? "gemm_tiled_glu" + a : "gemm_tiled" + a + "_e" + std::to_string(epi_code(epi));
+  const std::string prefix = tiled_big(kernel, glu, aload) ? "gemm_tiled128" : "gemm_tiled";
+  return glu ? prefix + "_glu" + a : prefix + a + "_e" + std::to_string(epi_code(epi));
 }
 
 void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& x, const LinearWeights& w,
@@ -116,7 +125,8 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
   const auto ca = detail::bind_view(ctx, out, b0, nbatch, r0, nrows, where("out"));
   const std::uint64_t wfloats = std::uint64_t(w.out) * p;
   const bool coop = o.precision == Precision::FP16CoopMat;
-  const bool tiled = !coop && kernel == GemmKernel::Tiled;
+  const bool tiled = !coop && is_tiled(kernel);
+  const bool texel8 = !coop && kernel == GemmKernel::Texel8;
   if (coop && w.weight.size > ctx.limits().max_storage_range) {
     throw OpError(where("weight") + ": " + std::to_string(w.weight.size) + " bytes exceed maxStorageBufferRange");
   }
@@ -169,8 +179,9 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
     variant = "gemm_coopmat_e" + std::to_string(epi_code(o.epilogue));
     tile_m = tile_n = kCoopTile;
   } else if (tiled) {
-    variant = tiled_variant(pc, xa, wb, nrows, glu, o.epilogue);
-    tile_m = tile_n = kTiledTile;
+    variant = tiled_variant(pc, xa, wb, nrows, glu, o.epilogue, kernel);
+    tile_m = variant.rfind("gemm_tiled128", 0) == 0 ? tiled_tile_m(GemmKernel::Tiled128) : tiled_tile_m(GemmKernel::Tiled);
+    tile_n = kTiledTileN;
   } else {
     // Load modes of gemm.comp (its header comment): vec4 texels of W when rows are 4-float
     // aligned; vec4 texels of x along k (token-major x) or along m (channel-major x) when aligned
@@ -201,7 +212,8 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
     // subgroups: llvmpipe's 16-lane shuffles made these kernels about 7x slower than the
     // unshared ones at LP_NATIVE_VECTOR_WIDTH=512 (bench/RESULTS.md, "GEMMs").
     const host::DeviceInfo& info = ctx.device_info();
-    const bool glu2 = aload != 0 && info.subgroup_shuffle && info.subgroup_size >= 8 && info.subgroup_size % 8 == 0 &&
+    // Texel8 never shuffles (it exists for the CPU devices where shuffles are slow).
+    const bool glu2 = !texel8 && aload != 0 && info.subgroup_shuffle && info.subgroup_size >= 8 && info.subgroup_size % 8 == 0 &&
                       (info.type != host::DeviceType::Cpu || info.subgroup_size == 8);
     if (glu && glu2) {
       variant = "gemm_glu2" + suffix;
@@ -213,8 +225,10 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
       tile_n = kGluTileN;
     } else {
       variant = "gemm" + suffix + "_e" + std::to_string(epi_code(o.epilogue));
+      if (texel8) tile_m = kTexel8TileM;
     }
     if (c4) variant += "_c4";
+    if (!glu && texel8) variant += "_t8";  // the fused GLU (GLU 1) has 8 x 8 tiles already
     // Vec4 loads of A with shuffles available: the kernel that shares A rows across the 8 lanes
     // of a row (A_SHUF in gemm.comp; the paired-lane GLU always does).
     if (!glu && glu2) variant += "_s";
@@ -255,16 +269,29 @@ void record_checked(host::Context& ctx, host::CommandRecorder& rec, const Matrix
                     const MatrixView& out, const GemmOptions& o, bool glu) {
   std::vector<const MatrixView*> views{&x, &out};
   if (o.residual) views.push_back(&*o.residual);
-  const GemmKernel kernel = gemm_kernel_for(ctx.device_info(), o.kernel);
-  if (kernel == GemmKernel::Tiled && o.precision == Precision::FP32) {
-    if (auto missing = tiled_gemm_missing(ctx.device_info())) {
-      throw OpError(where("kernel") + ": the tiled GEMM cannot run on '" + ctx.device_info().name + "' (" + *missing + ")");
+  GemmKernel kernel = o.kernel;
+  if (kernel == GemmKernel::Auto && o.choose_kernel && o.precision == Precision::FP32) {
+    GemmShape shape;
+    shape.rows = u32(std::uint64_t(x.batch) * x.rows, "x rows");
+    shape.n = w.out;
+    shape.k = w.in;
+    shape.nblocks = w.nblocks;
+    shape.epilogue = glu ? Epilogue::Glu : o.epilogue;
+    shape.x_channel_major = x.stride_row == 1 && x.cols > 1;
+    kernel = o.choose_kernel(shape);
+    if (kernel == GemmKernel::Auto) kernel = gemm_kernel_for(ctx.device_info());
+  }
+  kernel = gemm_kernel_for(ctx.device_info(), kernel);
+  if (o.precision == Precision::FP32) {
+    if (auto missing = gemm_kernel_missing(ctx.device_info(), kernel)) {
+      throw OpError(where("kernel") + ": the " + gemm_kernel_name(kernel) + " GEMM cannot run on '" +
+                    ctx.device_info().name + "' (" + *missing + ")");
     }
   }
-  // The texel kernel reads x through a texel view: R32 in the worst case, so one view spans at
+  // The texel kernels read x through a texel view: R32 in the worst case, so one view spans at
   // most maxTexelBufferElements floats.
   const std::uint64_t max_floats =
-      o.precision == Precision::FP32 && kernel == GemmKernel::Texel ? ctx.limits().max_texel_elements : 0;
+      o.precision == Precision::FP32 && !is_tiled(kernel) ? ctx.limits().max_texel_elements : 0;
   detail::for_each_piece(
       ctx, views, x.batch, x.rows, "record_linear",
       [&](std::uint32_t b0, std::uint32_t nb, std::uint32_t r0, std::uint32_t nr) {
@@ -275,23 +302,54 @@ void record_checked(host::Context& ctx, host::CommandRecorder& rec, const Matrix
 
 }  // namespace
 
-std::optional<std::string> tiled_gemm_missing(const host::DeviceInfo& info) {
+const char* gemm_kernel_name(GemmKernel k) {
+  switch (k) {
+    case GemmKernel::Texel: return "texel";
+    case GemmKernel::Texel8: return "texel8";
+    case GemmKernel::Tiled: return "tiled";
+    case GemmKernel::Tiled128: return "tiled128";
+    default: return "auto";
+  }
+}
+
+std::optional<GemmKernel> parse_gemm_kernel(const std::string& s) {
+  for (GemmKernel k : {GemmKernel::Auto, GemmKernel::Texel, GemmKernel::Texel8, GemmKernel::Tiled, GemmKernel::Tiled128})
+    if (s == gemm_kernel_name(k)) return k;
+  return std::nullopt;
+}
+
+std::optional<std::string> gemm_kernel_missing(const host::DeviceInfo& info, GemmKernel kernel) {
+  if (!is_tiled(kernel)) return std::nullopt;  // texel kernels: 8 x 8 invocations, no shared memory
   if (info.max_workgroup_invocations < kTiledLocal * kTiledLocal || info.max_workgroup_size[0] < kTiledLocal ||
       info.max_workgroup_size[1] < kTiledLocal) {
     return "needs workgroups of " + std::to_string(kTiledLocal) + " x " + std::to_string(kTiledLocal) +
            " invocations, the device allows " + std::to_string(info.max_workgroup_invocations);
   }
-  if (info.max_shared_memory < kTiledSharedBytes) {
-    return "needs " + std::to_string(kTiledSharedBytes) + " bytes of shared memory, the device has " +
+  const std::uint32_t bytes = tiled_shared_bytes(kernel);
+  if (info.max_shared_memory < bytes) {
+    return "needs " + std::to_string(bytes) + " bytes of shared memory, the device has " +
            std::to_string(info.max_shared_memory);
   }
   return std::nullopt;
+}
+
+std::optional<std::string> tiled_gemm_missing(const host::DeviceInfo& info) {
+  return gemm_kernel_missing(info, GemmKernel::Tiled);
 }
 
 GemmKernel gemm_kernel_for(const host::DeviceInfo& info, GemmKernel requested) {
   if (requested != GemmKernel::Auto) return requested;
   if (info.type == host::DeviceType::Cpu) return GemmKernel::Texel;
   return tiled_gemm_missing(info) ? GemmKernel::Texel : GemmKernel::Tiled;
+}
+
+std::vector<GemmKernel> gemm_kernel_candidates(const host::DeviceInfo& info) {
+  if (info.type == host::DeviceType::Cpu) return {GemmKernel::Texel, GemmKernel::Texel8};
+  std::vector<GemmKernel> out;
+  for (GemmKernel k : {GemmKernel::Tiled, GemmKernel::Tiled128})
+    if (!gemm_kernel_missing(info, k)) out.push_back(k);
+  if (out.empty()) out.push_back(GemmKernel::Texel);
+  return out;
 }
 
 bool glu_fusable(const LinearWeights& w) {

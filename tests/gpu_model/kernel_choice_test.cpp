@@ -2,10 +2,12 @@
 // round trip and its handling of corrupt, foreign and unwritable files; the chooser on lavapipe
 // (measures both candidates once, then reads the file; forced policies never measure); every
 // golden set through --kernels ours and vkfft within its tolerance; auto recording its choice;
-// and the CLI flag's usage error. No test asserts which candidate is faster.
+// and the CLI flag's usage error. The same for the GEMM kernel family (GemmChooser, --gemm).
+// No test asserts which candidate is faster.
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "../model/test_util.hpp"
@@ -237,6 +239,185 @@ TEST(AutoKernels, ChoosesPerFftSizeAndRecordsIt) {
   }
   EXPECT_LE(worst / scale, 1e-4);
   for (const auto& m : gm.context().validation_messages()) ADD_FAILURE() << "validation: " << m.id << ": " << m.message;
+}
+
+// The GEMM chooser (GemmChooser): on lavapipe both texel families are candidates; the first use
+// of a shape class times both and records the winner, a second chooser (process) reads it, a
+// corrupt file means measuring again, a forced kernel never measures, and a class the file
+// holds for another device or kernels build is not used.
+TEST(GemmChooser, MeasuresOnceThenReadsTheFile) {
+  test::TempDir d;
+  auto ctx = lavapipe();
+  const auto file = d.path() / "kernel_choice.json";
+  ops::GemmShape s;
+  s.rows = 300;
+  s.n = 48;
+  s.k = 64;
+  s.nblocks = 2;
+  s.epilogue = ops::Epilogue::AddResidual;
+  const std::string cls = gpu::gemm_shape_class(s);
+  EXPECT_EQ(cls, "N=48 K=64 nb=2 residual token-major fp32 M<=512");
+  gpu::GemmChooser a(*ctx, ops::GemmKernel::Auto, file);
+  ASSERT_EQ(a.candidates().size(), 2u);
+  const ops::GemmKernel first = a.choose(s);
+  s.rows = 400;  // same bucket: no second decision
+  EXPECT_EQ(a.choose(s), first);
+  ASSERT_EQ(a.choices().size(), 1u);
+  const gpu::GemmChoice c = a.choices()[0];
+  EXPECT_EQ(c.source, "measured");
+  EXPECT_EQ(c.shape, cls);
+  EXPECT_EQ(c.rows, 512u);
+  ASSERT_EQ(c.ms.size(), 2u);
+  EXPECT_EQ(c.ms[0].first, ops::GemmKernel::Texel);
+  EXPECT_EQ(c.ms[1].first, ops::GemmKernel::Texel8);
+  EXPECT_GT(c.ms[0].second, 0);
+  EXPECT_GT(c.ms[1].second, 0);
+  EXPECT_EQ(first, c.ms[1].second < c.ms[0].second ? ops::GemmKernel::Texel8 : ops::GemmKernel::Texel);
+  EXPECT_NE(gpu::describe(c).find("GEMM " + cls + ": " + ops::gemm_kernel_name(first) + " (measured on 512 rows: texel "),
+            std::string::npos)
+      << gpu::describe(c);
+  // A new chooser on the same device and build reads the file; the FFT entries are another kind.
+  const std::string fft_free = read(file);
+  EXPECT_NE(fft_free.find("\"gemm\": \"" + cls + "\""), std::string::npos);
+  gpu::GemmChooser b(*ctx, ops::GemmKernel::Auto, file);
+  EXPECT_EQ(b.choose(s), first);
+  EXPECT_EQ(b.choices().at(0).source, "cache file");
+  EXPECT_EQ(b.choices().at(0).ms.size(), 2u);
+  EXPECT_FALSE(KernelChoiceFile(file).find({ctx->device_info().uuid, ctx->device_info().driver_version,
+                                            gpu::choice_kernels(ctx->device_info())},
+                                           4096, 512));
+  // Another build of the kernels: not used, measured again.
+  const ChoiceKey foreign{ctx->device_info().uuid, ctx->device_info().driver_version, "another build"};
+  EXPECT_FALSE(KernelChoiceFile(file).find_gemm(foreign, cls));
+  // A corrupt file: measured again, and the file is valid afterwards.
+  write(file, "{not json");
+  gpu::GemmChooser e(*ctx, ops::GemmKernel::Auto, file);
+  e.choose(s);
+  EXPECT_EQ(e.choices().at(0).source, "measured");
+  EXPECT_TRUE(KernelChoiceFile(file).find_gemm(
+      {ctx->device_info().uuid, ctx->device_info().driver_version, gpu::choice_kernels(ctx->device_info())}, cls));
+  for (const auto& m : ctx->validation_messages()) ADD_FAILURE() << "validation: " << m.id << ": " << m.message;
+}
+
+TEST(GemmChooser, ForcedKernelsNeverMeasure) {
+  test::TempDir d;
+  auto ctx = lavapipe();
+  const auto file = d.path() / "kernel_choice.json";
+  ops::GemmShape s;
+  s.rows = 64;
+  s.n = 16;
+  s.k = 16;
+  for (ops::GemmKernel k : {ops::GemmKernel::Texel, ops::GemmKernel::Texel8, ops::GemmKernel::Tiled}) {
+    gpu::GemmChooser c(*ctx, k, file);
+    EXPECT_EQ(c.choose(s), k);
+    EXPECT_EQ(c.choices().at(0).source, "forced by --gemm");
+    EXPECT_TRUE(c.choices().at(0).ms.empty());
+  }
+  EXPECT_FALSE(std::filesystem::exists(file));
+}
+
+TEST(GemmShapeClass, BucketsRowsAndCapsTimedRows) {
+  ops::GemmShape s;
+  s.n = 2304;
+  s.k = 768;
+  s.rows = 1;
+  EXPECT_EQ(gpu::gemm_shape_class(s), "N=2304 K=768 nb=1 none token-major fp32 M<=256");
+  s.rows = 257;
+  s.x_channel_major = true;
+  s.epilogue = ops::Epilogue::Glu;
+  EXPECT_EQ(gpu::gemm_shape_class(s), "N=2304 K=768 nb=1 glu channel-major fp32 M<=512");
+  s.rows = 1u << 20;
+  EXPECT_EQ(gpu::gemm_shape_class(s), "N=2304 K=768 nb=1 glu channel-major fp32 M<=65536");
+  // 2^28 multiply-adds on a CPU device: 151 rows of 2304 x 768, at least 512; 2^30 on a GPU:
+  // 606, in whole 128-row tiles: 512.
+  EXPECT_EQ(gpu::gemm_timed_rows(s, true), 512u);
+  EXPECT_EQ(gpu::gemm_timed_rows(s, false), 512u);
+  s.n = 64;
+  s.k = 64;
+  EXPECT_EQ(gpu::gemm_timed_rows(s, true), 65536u);  // the bucket: 2^28 allows 65536 rows
+  s.n = 768;
+  s.k = 768;
+  EXPECT_EQ(gpu::gemm_timed_rows(s, true), 512u);    // 2^28 / (768 x 768) = 455: the 512 minimum
+  EXPECT_EQ(gpu::gemm_timed_rows(s, false), 1792u);  // 2^30 / (768 x 768) = 1820, whole tiles
+  s.rows = 100;
+  EXPECT_EQ(gpu::gemm_timed_rows(s, false), 256u);
+}
+
+// GpuModel under --gemm auto: the choice is made per shape class, recorded, reused by a second
+// model without timing, and the pass's result is bit-identical to the chosen kernels forced.
+TEST(AutoGemm, ChoosesRecordsReusesAndMatchesTheForcedKernel) {
+  test::TempDir d;
+  const ModelConfig cfg = demo_config(DemoShape::Tiny);
+  write_demo_model(d.path() / "m", cfg, 5);
+  const ModelParts parts = load_model_parts(d.path() / "m");
+  gpu::GpuOptions o;
+  o.validation = true;
+  o.kernels = KernelPolicy::Ours;
+  o.kernel_choice_file = d.path() / "choices.json";
+  Batch b;
+  b.batch = 1;
+  b.length = 100;
+  b.input_ids.assign(100, 2000);
+  gpu::GpuModel gm(parts.config, parts.weights, o);
+  const ForwardResult first = gm.forward(b);
+  ASSERT_GE(gm.gemm_choices().size(), 3u);  // in_linear, out_linear, the MLP's two, the pooler
+  std::set<ops::GemmKernel> chosen;
+  for (const gpu::GemmChoice& c : gm.gemm_choices()) {
+    EXPECT_EQ(c.source, "measured") << gpu::describe(c);
+    chosen.insert(c.kernel);
+  }
+  gpu::GpuModel again(parts.config, parts.weights, o);
+  const ForwardResult second = again.forward(b);
+  ASSERT_EQ(again.gemm_choices().size(), gm.gemm_choices().size());
+  for (std::size_t i = 0; i < gm.gemm_choices().size(); ++i) {
+    EXPECT_EQ(again.gemm_choices()[i].source, "cache file");
+    EXPECT_EQ(again.gemm_choices()[i].kernel, gm.gemm_choices()[i].kernel);
+  }
+  EXPECT_EQ(first.last_hidden_state.data, second.last_hidden_state.data);
+  // Forcing the one kernel chosen (when one family won everywhere) gives the same bits.
+  if (chosen.size() == 1) {
+    o.gemm_kernel = *chosen.begin();
+    gpu::GpuModel forced(parts.config, parts.weights, o);
+    const ForwardResult third = forced.forward(b);
+    EXPECT_EQ(forced.gemm_choices().at(0).source, "forced by --gemm");
+    EXPECT_EQ(first.last_hidden_state.data, third.last_hidden_state.data);
+  }
+  for (const auto& m : gm.context().validation_messages()) ADD_FAILURE() << "validation: " << m.id << ": " << m.message;
+}
+
+// Each forced family runs the model within a tight tolerance of the default texel kernels.
+TEST(ForcedGemm, EveryFamilyAgreesWithTexel) {
+  test::TempDir d;
+  const ModelConfig cfg = demo_config(DemoShape::Tiny);
+  write_demo_model(d.path() / "m", cfg, 5);
+  const ModelParts parts = load_model_parts(d.path() / "m");
+  Batch b;
+  b.batch = 1;
+  b.length = 70;
+  b.input_ids.assign(70, 1234);
+  gpu::GpuOptions o;
+  o.kernels = KernelPolicy::Ours;
+  o.kernel_choice_file = d.path() / "choices.json";
+  o.gemm_kernel = ops::GemmKernel::Texel;
+  const ForwardResult ref = gpu::GpuModel(parts.config, parts.weights, o).forward(b);
+  for (ops::GemmKernel k : {ops::GemmKernel::Texel8, ops::GemmKernel::Tiled, ops::GemmKernel::Tiled128}) {
+    SCOPED_TRACE(ops::gemm_kernel_name(k));
+    o.gemm_kernel = k;
+    const ForwardResult r = gpu::GpuModel(parts.config, parts.weights, o).forward(b);
+    ASSERT_EQ(r.last_hidden_state.data.size(), ref.last_hidden_state.data.size());
+    double worst = 0, scale = 1;
+    for (std::size_t i = 0; i < r.last_hidden_state.data.size(); ++i) {
+      worst = std::max(worst, double(std::abs(r.last_hidden_state.data[i] - ref.last_hidden_state.data[i])));
+      scale = std::max(scale, double(std::abs(ref.last_hidden_state.data[i])));
+    }
+    EXPECT_LE(worst / scale, 1e-4);
+  }
+}
+
+TEST(GemmFlag, BadValueIsAUsageErrorNamingTheFlag) {
+  auto r = test::run_cli(M2VK_BIN, "embed --device gpu --model /nonexistent --gemm fast hello", true);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("--gemm 'fast': expected auto, texel, texel8, tiled or tiled128"), std::string::npos) << r.out;
 }
 
 TEST(KernelsFlag, BadValueIsAUsageErrorNamingTheFlag) {

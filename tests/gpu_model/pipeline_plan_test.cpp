@@ -2,7 +2,8 @@
 // lavapipe dispatches (host::Context::log_dispatches): equal sets for a tiny model at a length
 // whose FFT runs in one pass and at one forced through the four-step passes
 // (GpuOptions::fft_max_single), with each long-convolution backend forced; under auto the plan
-// holds both candidates; and the same plan on a compile-only context.
+// holds both candidates, and every GEMM family's kernels; and the same plan on a compile-only
+// context.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -40,13 +41,18 @@ class PipelinePlan : public test::TinyDemoModelTest<3> {
                                                                                   uint32_t L) {
     gpu::GpuOptions no_files = o;
     no_files.spectrum_store_bytes = 0;  // spectra read from disk would skip the filter kernels the plan lists
+    // One GEMM family: under auto the pass runs the choice file's winner, or times every
+    // candidate on scratch shapes of its own (AutoListsEveryGemmCandidate covers auto's plan).
+    if (no_files.gemm_kernel == ops::GemmKernel::Auto) no_files.gemm_kernel = ops::GemmKernel::Texel;
+    gpu::GpuOptions plan_options = o;
+    plan_options.gemm_kernel = no_files.gemm_kernel;
     gpu::GpuModel gm(parts_->config, parts_->weights, no_files);
     gm.context().log_dispatches(true);
     gm.forward(random_batch(parts_->config, B, L));
     const std::set<std::string> ran = gm.context().dispatched_pipelines();
     gm.context().log_dispatches(false);
     for (const auto& m : gm.context().validation_messages()) ADD_FAILURE() << "validation: " << m.id << ": " << m.message;
-    return {ran, keys(gpu::plan_forward_pipelines(gm.context(), parts_->config, B, L, o))};
+    return {ran, keys(gpu::plan_forward_pipelines(gm.context(), parts_->config, B, L, plan_options))};
   }
 };
 
@@ -90,6 +96,25 @@ TEST_F(PipelinePlan, AutoListsBothCandidates) {
   const auto ours = keys(gpu::plan_forward_pipelines(gm.context(), parts_->config, 1, 256, o));
   for (const auto& n : ours) EXPECT_TRUE(plan.count(n)) << n;
   EXPECT_EQ(plan.count("fft_vkfft_mul"), ops::vkfft_available() ? 1u : 0u);
+}
+
+// Under --gemm auto the pass may run any candidate family (GemmChooser), so the plan lists each
+// one's kernels: the union of the forced families' plans.
+TEST_F(PipelinePlan, AutoListsEveryGemmCandidate) {
+  gpu::GpuOptions o;
+  o.kernels = KernelPolicy::Ours;
+  gpu::GpuModel gm(parts_->config, parts_->weights, o);
+  const auto plan = keys(gpu::plan_forward_pipelines(gm.context(), parts_->config, 1, 256, o));
+  std::set<std::string> forced_union;
+  for (ops::GemmKernel k : ops::gemm_kernel_candidates(gm.device_info())) {
+    o.gemm_kernel = k;
+    for (const auto& n : keys(gpu::plan_forward_pipelines(gm.context(), parts_->config, 1, 256, o))) forced_union.insert(n);
+  }
+  EXPECT_EQ(plan, forced_union);
+  EXPECT_TRUE(has_prefix(plan, "gemm_a1_w1_e0"));
+  bool texel8 = false;
+  for (const auto& n : plan) texel8 |= n.size() > 3 && n.compare(n.size() - 3, 3, "_t8") == 0;
+  EXPECT_TRUE(texel8) << "no 8 x 8 texel kernel listed";
 }
 
 TEST_F(PipelinePlan, SamePlanOnACompileOnlyContext) {

@@ -5,10 +5,11 @@
 // `variant` also check that the op chose that kernel (vec4 or scalar texels, vec4 stores), so
 // each load/store path of shaders/gemm.comp is known to be covered.
 //
-// Every case runs twice (parameter auto / tiled): with the device's own choice (on lavapipe the
-// texel kernels of gemm.comp) and with GemmOptions::kernel = Tiled forcing the GPU kernels of
-// gemm_tiled.comp, whose expected variant follows from the texel one (tiled_name): same load
-// mode of x, same epilogue or GLU. gemm_kernel_for() itself is checked on made-up devices.
+// Every case runs four times (parameter auto / texel8 / tiled / tiled128): with the device's own
+// choice (on lavapipe the texel kernels of gemm.comp), and with GemmOptions::kernel forcing the
+// 8 x 8 texel kernels (no shuffles), the GPU kernels of gemm_tiled.comp and their 128 x 64
+// tiles, whose expected variants follow from the texel one (expected_name): same load mode of
+// x, same epilogue or GLU. gemm_kernel_for() and the candidates are checked on made-up devices.
 //
 // Tolerance (fp32): max |gpu - ref| <= 1e-5 * max(1, max |ref|) per output tensor; outputs are
 // pre-filled with NaN so an element the kernel forgot to write fails the comparison.
@@ -30,7 +31,7 @@
 namespace m2vk::ops {
 // Names the test parameter in ctest's test names ("... GetParam() = tiled").
 void PrintTo(GemmKernel k, std::ostream* os) {
-  *os << (k == GemmKernel::Tiled ? "tiled" : k == GemmKernel::Texel ? "texel" : "auto");
+  *os << gemm_kernel_name(k);
 }
 }  // namespace m2vk::ops
 
@@ -77,10 +78,30 @@ std::string tiled_name(const std::string& texel) {
   return "gemm_tiled" + load + texel.substr(e, 3);
 }
 
+// The variant forced kernel `k` runs for a case whose auto (texel) variant, without shuffles
+// when k is Texel8, is `texel`.
+std::string expected_name(ops::GemmKernel k, const std::string& texel) {
+  if (texel.empty()) return texel;
+  switch (k) {
+    case ops::GemmKernel::Tiled: return tiled_name(texel);
+    case ops::GemmKernel::Tiled128: {
+      const std::string t = tiled_name(texel);
+      if (t == "gemm_tiled_glu_a0") return t;  // the scalar-load GLU keeps 64 x 64 tiles
+      return "gemm_tiled128" + t.substr(std::string("gemm_tiled").size());
+    }
+    case ops::GemmKernel::Texel8: return texel.rfind("gemm_glu", 0) == 0 ? texel : texel + "_t8";
+    default: return texel;
+  }
+}
+
 class GemmTest : public VkTest, public ::testing::WithParamInterface<ops::GemmKernel> {
  public:
-  // Whether the tiled kernel runs: forced, or what Auto picks on this device (GPUs).
-  bool tiled() { return ops::gemm_kernel_for(dev().device_info(), GetParam()) == ops::GemmKernel::Tiled; }
+  // The family that runs: forced, or what Auto picks on this device without a chooser (the
+  // texel kernels on CPU devices, the tiled ones on GPUs).
+  ops::GemmKernel kernel() { return ops::gemm_kernel_for(dev().device_info(), GetParam()); }
+  bool tiled() { return kernel() == ops::GemmKernel::Tiled || kernel() == ops::GemmKernel::Tiled128; }
+  // Kernels without subgroup operations: the fallback tests below add nothing for them.
+  bool no_subgroup_ops() { return tiled() || kernel() == ops::GemmKernel::Texel8; }
   // The context run() uses: the shared one, or `alt_` (a context with test hooks).
   host::Context* alt_ = nullptr;
   host::Context& dev() { return alt_ ? *alt_ : ctx(); }
@@ -88,6 +109,7 @@ class GemmTest : public VkTest, public ::testing::WithParamInterface<ops::GemmKe
   // variants and the paired-lane GLU): shuffles and subgroups of a multiple of 8 lanes, and on a
   // CPU device exactly 8 (wider llvmpipe shuffles are slow).
   bool shuffles() {
+    if (GetParam() == ops::GemmKernel::Texel8) return false;  // never shuffles
     const auto& info = dev().device_info();
     return info.subgroup_shuffle && info.subgroup_size >= 8 && info.subgroup_size % 8 == 0 &&
            (info.type != host::DeviceType::Cpu || info.subgroup_size == 8);  // llvmpipe: 8 lanes only
@@ -175,7 +197,7 @@ class GemmTest : public VkTest, public ::testing::WithParamInterface<ops::GemmKe
     rec.submit_and_wait();
     if (rec.profiling()) {
       ASSERT_FALSE(rec.timings().empty());
-      EXPECT_EQ(rec.timings()[0].name, tiled() ? tiled_name(c.variant) : c.variant);
+      EXPECT_EQ(rec.timings()[0].name, expected_name(kernel(), c.variant));
     }
 
     std::vector<double> want = ref_linear(xh, x, wh, c.bias ? &bh : nullptr, c.in, c.out, c.nb);
@@ -263,7 +285,7 @@ void fused_glu_cases(GemmTest& t, const std::string& glu) {
 TEST_P(GemmTest, FusedGlu) { fused_glu_cases(*this, shuffles() ? "gemm_glu2" : "gemm_glu"); }
 
 TEST_P(GemmTest, FusedGluWithoutSubgroupShuffles) {
-  if (tiled()) GTEST_SKIP() << "the tiled kernel uses no subgroup operations";
+  if (no_subgroup_ops()) GTEST_SKIP() << "this kernel uses no subgroup operations";
   without_shuffles([&] { fused_glu_cases(*this, "gemm_glu"); });
 }
 
@@ -282,7 +304,7 @@ void shared_a_cases(GemmTest& t) {
 TEST_P(GemmTest, SharedARows) { shared_a_cases(*this); }
 
 TEST_P(GemmTest, SharedARowsFallbackWithoutSubgroupShuffles) {
-  if (tiled()) GTEST_SKIP() << "the tiled kernel uses no subgroup operations";
+  if (no_subgroup_ops()) GTEST_SKIP() << "this kernel uses no subgroup operations";
   without_shuffles([&] {
     ASSERT_EQ(s(), "");
     shared_a_cases(*this);
@@ -326,7 +348,7 @@ void filter_epilogue_cases(GemmTest& t) {
 TEST_P(GemmTest, FilterEpilogues) { filter_epilogue_cases(*this); }
 
 TEST_P(GemmTest, FilterEpiloguesWithoutSubgroupShuffles) {
-  if (tiled()) GTEST_SKIP() << "the tiled kernel uses no subgroup operations";
+  if (no_subgroup_ops()) GTEST_SKIP() << "this kernel uses no subgroup operations";
   without_shuffles([&] { filter_epilogue_cases(*this); });
 }
 
@@ -435,10 +457,41 @@ TEST_P(GemmTest, TiledKTilesAndRemainders) {
        .out_layout = Layout::ChannelMajor, .epi = Epilogue::Glu});
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, GemmTest, ::testing::Values(ops::GemmKernel::Auto, ops::GemmKernel::Tiled),
+INSTANTIATE_TEST_SUITE_P(Kernels, GemmTest,
+                         ::testing::Values(ops::GemmKernel::Auto, ops::GemmKernel::Texel8, ops::GemmKernel::Tiled,
+                                           ops::GemmKernel::Tiled128),
                          [](const ::testing::TestParamInfo<ops::GemmKernel>& i) {
-                           return i.param == ops::GemmKernel::Tiled ? std::string("tiled") : std::string("auto");
+                           return std::string(ops::gemm_kernel_name(i.param));
                          });
+
+// The run-time choice hook: called once per record_linear call under Auto with the GEMM's shape
+// class, and its answer runs (here the 8 x 8 texel kernel: "_t8"); ignored when a kernel is forced.
+TEST_F(VkTest, GemmChooseKernelHookDecides) {
+  const std::uint32_t B = 2, M = 40, K = 32, N = 24;
+  host::Buffer xb = ctx().create_buffer(std::uint64_t(B) * K * M * 4), wb = ctx().create_buffer(std::uint64_t(N) * K * 4),
+               ob = ctx().create_buffer(std::uint64_t(B) * M * N * 4);
+  ops::LinearWeights w{wb, std::nullopt, K, N, 1};
+  std::vector<ops::GemmShape> seen;
+  ops::GemmOptions o;
+  o.choose_kernel = [&](const ops::GemmShape& s) {
+    seen.push_back(s);
+    return ops::GemmKernel::Texel8;
+  };
+  auto rec = ctx().record({.profile = true});
+  ops::record_linear(ctx(), rec, MatrixView::channel_major(xb, B, M, K), w, MatrixView::row_major(ob, B, M, N), o);
+  o.kernel = ops::GemmKernel::Texel;
+  ops::record_linear(ctx(), rec, MatrixView::row_major(xb, B, M, K), w, MatrixView::row_major(ob, B, M, N), o);
+  rec.submit_and_wait();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].rows, B * M);
+  EXPECT_EQ(seen[0].n, N);
+  EXPECT_EQ(seen[0].k, K);
+  EXPECT_EQ(seen[0].nblocks, 1u);
+  EXPECT_TRUE(seen[0].x_channel_major);
+  ASSERT_EQ(rec.timings().size(), 2u);
+  EXPECT_EQ(rec.timings()[0].name, "gemm_a2_w1_e0_c4_t8");
+  EXPECT_EQ(rec.timings()[1].name.find("_t8"), std::string::npos);
+}
 
 // gemm_kernel_for on made-up devices: the texel kernels on a CPU device, the tiled ones on a GPU
 // that has their limits, the texel ones on a GPU below them; a forced family wins.
@@ -470,6 +523,19 @@ TEST(GemmKernelChoice, ByDeviceTypeAndLimits) {
   EXPECT_EQ(ops::gemm_kernel_for(narrow), ops::GemmKernel::Texel);
   EXPECT_NE(ops::tiled_gemm_missing(narrow)->find("16 x 16"), std::string::npos);
   EXPECT_FALSE(ops::tiled_gemm_missing(gpu).has_value());
+
+  // Run-time candidates: the texel families on a CPU device, the tiled ones on a GPU that has
+  // their limits (128 x 64 tiles need 25,600 bytes of shared memory for the GLU), else texel.
+  using K = ops::GemmKernel;
+  EXPECT_EQ(ops::gemm_kernel_candidates(cpu), (std::vector<K>{K::Texel, K::Texel8}));
+  EXPECT_EQ(ops::gemm_kernel_candidates(gpu), (std::vector<K>{K::Tiled, K::Tiled128}));
+  host::DeviceInfo mid = gpu;
+  mid.max_shared_memory = 20000;
+  EXPECT_EQ(ops::gemm_kernel_candidates(mid), (std::vector<K>{K::Tiled}));
+  EXPECT_NE(ops::gemm_kernel_missing(mid, K::Tiled128)->find("25600 bytes of shared memory"), std::string::npos);
+  EXPECT_EQ(ops::gemm_kernel_candidates(small), (std::vector<K>{K::Texel}));
+  for (K k : {K::Auto, K::Texel, K::Texel8, K::Tiled, K::Tiled128}) EXPECT_EQ(ops::parse_gemm_kernel(ops::gemm_kernel_name(k)), k);
+  EXPECT_FALSE(ops::parse_gemm_kernel("fast"));
 }
 
 }  // namespace

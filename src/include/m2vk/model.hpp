@@ -138,6 +138,9 @@ struct ModelLoadOptions {
   // GPU long convolution: auto (time ours and VkFFT at first use of each FFT size on the device,
   // keep the faster, remember it on disk), ours or vkfft (m2vk/gpu/kernel_choice.hpp).
   KernelPolicy kernels = KernelPolicy::Auto;
+  // GPU fp32 GEMMs: auto (time the device's kernel families at first use of each GEMM shape,
+  // keep the fastest, remember it on disk) or one family forced (m2vk/gpu/kernel_choice.hpp).
+  ops::GemmKernel gemm = ops::GemmKernel::Auto;
 };
 
 // Thread safety: a loaded Model may be shared by several threads. embed(), classify(), tokenize()

@@ -53,6 +53,7 @@ Model Model::load(const std::filesystem::path& dir, const ModelLoadOptions& opti
     go.spectrum_store_bytes = options.spectrum_cache_bytes;
     if (options.reduced_precision) go.gemm_precision = ops::Precision::FP16CoopMat;
     go.kernels = options.kernels;
+    go.gemm_kernel = options.gemm;
     impl->gpu = std::make_unique<gpu::GpuModel>(impl->parts.config, impl->parts.weights, go);
     for (const auto& s : impl->gpu->load_stages()) stages.push_back(s);
     impl->parts.notes.push_back("device: " + impl->gpu->device_info().name + " (" + impl->gpu->device_reason() + ")");

@@ -113,6 +113,7 @@ struct GpuModel::Impl {
   std::unique_ptr<host::Context> ctx;
   std::unique_ptr<DeviceWeights> dw;
   std::unique_ptr<FftBackendChooser> fft_chooser;  // before fft, which calls it
+  std::unique_ptr<GemmChooser> gemm_chooser;
   std::unique_ptr<ops::FftConv> fft;
   ops::Precision precision = ops::Precision::FP32;  // resolved GpuOptions::gemm_precision
   std::string precision_fallback;                   // why FP16CoopMat was not used
@@ -280,6 +281,7 @@ GpuModel::GpuModel(const ModelConfig& config, const ModelWeights& weights, const
   m.fft_chooser = std::make_unique<FftBackendChooser>(*m.ctx, options.kernels, fo, choice_file);
   fo.choose_backend = [c = m.fft_chooser.get()](u32 n, u32 channels) { return c->choose(n, channels); };
   m.fft = std::make_unique<ops::FftConv>(*m.ctx, fo);
+  m.gemm_chooser = std::make_unique<GemmChooser>(*m.ctx, options.gemm_kernel, choice_file);
   std::uint64_t store_bytes = 0;
   if (options.spectrum_store_bytes) {
     store_bytes = *options.spectrum_store_bytes;
@@ -306,6 +308,7 @@ GpuModel::~GpuModel() = default;
 const host::DeviceInfo& GpuModel::device_info() const { return impl_->ctx->device_info(); }
 std::string GpuModel::device_reason() const { return impl_->choice.reason; }
 const std::vector<FftChoice>& GpuModel::fft_choices() const { return impl_->fft_chooser->choices(); }
+const std::vector<GemmChoice>& GpuModel::gemm_choices() const { return impl_->gemm_chooser->choices(); }
 ops::Precision GpuModel::gemm_precision() const { return impl_->precision; }
 std::string GpuModel::gemm_precision_fallback() const { return impl_->precision_fallback; }
 host::Context& GpuModel::context() { return *impl_->ctx; }
@@ -364,6 +367,7 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
   const bool glu = cfg.use_glu_mlp;
   ops::GemmOptions plain;
   plain.precision = m.precision;
+  plain.choose_kernel = [c = m.gemm_chooser.get()](const ops::GemmShape& s) { return c->choose(s); };
   // The cooperative-matrix kernel has no fused GLU epilogue.
   const bool fused = !glu || (ops::glu_fusable(dw.layers.at(0).gated) && m.precision == ops::Precision::FP32);
   const u32 G = glu ? 2 * I : I;

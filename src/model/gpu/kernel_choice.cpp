@@ -1,4 +1,5 @@
-// Run-time choice of the long-convolution backend (see m2vk/gpu/kernel_choice.hpp).
+// Run-time choice of the long-convolution backend and of the GEMM kernel family (see
+// m2vk/gpu/kernel_choice.hpp).
 #include "m2vk/gpu/kernel_choice.hpp"
 
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "m2vk/host/host.hpp"
+#include "m2vk/ops/op_error.hpp"
 #include "m2vk/ops/vkfft_conv.hpp"
 #include "m2vk/shaders.hpp"
 
@@ -25,6 +27,7 @@ namespace {
 using u32 = std::uint32_t;
 using u64 = std::uint64_t;
 using Json = nlohmann::json;
+using ops::MatrixView;
 
 constexpr int kFormat = 1;
 constexpr u64 kTimedFloats = 1ull << 21;  // per buffer, per timed convolution
@@ -60,7 +63,87 @@ bool matches(const Json& e, const ChoiceKey& key, u32 n, u32 rows) {
   }
 }
 
+// Writes the document around `entries` atomically (temp file + rename); "" or why not.
+std::string write_entries(const std::filesystem::path& path, const Json& entries) {
+  const Json doc = {{"format", kFormat}, {"entries", entries}};
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  // Unique per process and call: two models (or processes) may record at the same time.
+  static std::atomic<unsigned> serial{0};
+  const std::filesystem::path tmp =
+      path.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(serial.fetch_add(1));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << doc.dump(1) << "\n";
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(tmp, ec);
+      return "cannot write " + tmp.string();
+    }
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return "cannot replace " + path.string() + ": " + ec.message();
+  }
+  return "";
+}
+
+bool matches_gemm(const Json& e, const ChoiceKey& key, const std::string& shape) {
+  try {
+    return e.is_object() && e.contains("gemm") && e.at("device_uuid").get<std::string>() == key.device_uuid &&
+           e.at("driver_version").get<u32>() == key.driver_version && e.at("kernels").get<std::string>() == key.kernels &&
+           e.at("gemm").get<std::string>() == shape;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+const char* epilogue_family(ops::Epilogue e) {
+  switch (e) {
+    case ops::Epilogue::Gelu: return "gelu";
+    case ops::Epilogue::Tanh: return "tanh";
+    case ops::Epilogue::AddResidual: return "residual";
+    case ops::Epilogue::Glu: return "glu";
+    case ops::Epilogue::Sin: return "sin";
+    case ops::Epilogue::Decay: return "decay";
+    default: return "none";
+  }
+}
+
+u32 rows_bucket(u32 rows) {
+  u32 b = 256;
+  while (b < rows && b < 65536) b *= 2;
+  return b;
+}
+
 }  // namespace
+
+std::string gemm_shape_class(const ops::GemmShape& s) {
+  return "N=" + std::to_string(s.n) + " K=" + std::to_string(s.k) + " nb=" + std::to_string(s.nblocks) + " " +
+         epilogue_family(s.epilogue) + (s.x_channel_major ? " channel-major" : " token-major") + " fp32 M<=" +
+         std::to_string(rows_bucket(s.rows));
+}
+
+u32 gemm_timed_rows(const ops::GemmShape& s, bool cpu_device) {
+  const u64 macs_per_row = std::max<u64>(1, u64(s.n) * (s.k / std::max<u32>(s.nblocks, 1)));
+  const u64 cap = (cpu_device ? 1ull << 28 : 1ull << 30) / macs_per_row;
+  const u64 rows = std::min<u64>(rows_bucket(s.rows), std::max<u64>(cap, 512));
+  return static_cast<u32>(rows / 128 * 128);  // whole 128-row tiles (the buckets are multiples of 256)
+}
+
+std::string describe(const GemmChoice& c) {
+  std::string s = "GEMM " + c.shape + ": " + ops::gemm_kernel_name(c.kernel) + " (" + c.source;
+  if (!c.ms.empty()) {
+    s += " on " + std::to_string(c.rows) + " rows:";
+    for (std::size_t i = 0; i < c.ms.size(); ++i) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%s %s %.3g ms", i ? "," : "", ops::gemm_kernel_name(c.ms[i].first), c.ms[i].second);
+      s += buf;
+    }
+  }
+  return s + ")";
+}
 
 std::string describe(const FftChoice& c) {
   std::string s = "long convolution N=" + std::to_string(c.n) + ": " + backend_name(c.backend) + " (" + c.source;
@@ -126,28 +209,45 @@ std::string KernelChoiceFile::store(const ChoiceKey& key, const FftChoice& c) co
                      {"backend", backend_name(c.backend)},
                      {"ours_ms", c.ours_ms},
                      {"vkfft_ms", c.vkfft_ms}});
-  const Json doc = {{"format", kFormat}, {"entries", entries}};
-  std::error_code ec;
-  std::filesystem::create_directories(path_.parent_path(), ec);
-  // Unique per process and call: two models (or processes) may record at the same time.
-  static std::atomic<unsigned> serial{0};
-  const std::filesystem::path tmp =
-      path_.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(serial.fetch_add(1));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << doc.dump(1) << "\n";
-    out.flush();
-    if (!out) {
-      std::filesystem::remove(tmp, ec);
-      return "cannot write " + tmp.string();
+  return write_entries(path_, entries);
+}
+
+std::optional<GemmChoice> KernelChoiceFile::find_gemm(const ChoiceKey& key, const std::string& shape) const {
+  for (const Json& e : read_entries(path_)) {
+    if (!matches_gemm(e, key, shape)) continue;
+    const auto kernel = ops::parse_gemm_kernel(e.value("kernel", ""));
+    if (!kernel || *kernel == ops::GemmKernel::Auto) continue;
+    GemmChoice c;
+    c.shape = shape;
+    c.kernel = *kernel;
+    c.source = "cache file";
+    try {
+      c.rows = e.value("rows", 0u);
+      if (e.contains("ms") && e["ms"].is_object())
+        for (const auto& [name, ms] : e["ms"].items())
+          if (auto k = ops::parse_gemm_kernel(name); k && ms.is_number()) c.ms.emplace_back(*k, ms.get<double>());
+    } catch (const std::exception&) {
+      c.ms.clear();  // the timings are for the record only
     }
+    return c;
   }
-  std::filesystem::rename(tmp, path_, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    return "cannot replace " + path_.string() + ": " + ec.message();
-  }
-  return "";
+  return std::nullopt;
+}
+
+std::string KernelChoiceFile::store_gemm(const ChoiceKey& key, const GemmChoice& c) const {
+  Json entries = Json::array();
+  for (const Json& e : read_entries(path_))
+    if (!matches_gemm(e, key, c.shape)) entries.push_back(e);
+  Json ms = Json::object();
+  for (const auto& [k, t] : c.ms) ms[ops::gemm_kernel_name(k)] = t;
+  entries.push_back({{"device_uuid", key.device_uuid},
+                     {"driver_version", key.driver_version},
+                     {"kernels", key.kernels},
+                     {"gemm", c.shape},
+                     {"rows", c.rows},
+                     {"kernel", ops::gemm_kernel_name(c.kernel)},
+                     {"ms", ms}});
+  return write_entries(path_, entries);
 }
 
 u32 timed_rows(u32 n, u32 channels) {
@@ -265,6 +365,129 @@ FftChoice FftBackendChooser::measure(u32 n, u32 channels) {
     return c;
   }
   c.backend = c.vkfft_ms < c.ours_ms ? ops::FftBackend::VkFFT : ops::FftBackend::Ours;
+  c.source = "measured";
+  return c;
+}
+
+GemmChooser::GemmChooser(host::Context& ctx, ops::GemmKernel forced, std::optional<std::filesystem::path> cache_file)
+    : ctx_(ctx), forced_(forced) {
+  if (forced_ != ops::GemmKernel::Auto) {
+    if (auto missing = ops::gemm_kernel_missing(ctx.device_info(), forced_))
+      throw ops::OpError(std::string("--gemm ") + ops::gemm_kernel_name(forced_) + ": cannot run on '" +
+                         ctx.device_info().name + "' (" + *missing + ")");
+    candidates_ = {forced_};
+  } else {
+    candidates_ = ops::gemm_kernel_candidates(ctx.device_info());
+  }
+  if (cache_file) file_.emplace(*cache_file);
+  key_.device_uuid = ctx.device_info().uuid;
+  key_.driver_version = ctx.device_info().driver_version;
+  key_.kernels = choice_kernels(ctx.device_info());
+}
+
+ops::GemmKernel GemmChooser::choose(const ops::GemmShape& shape) {
+  const std::string cls = gemm_shape_class(shape);
+  if (auto it = by_class_.find(cls); it != by_class_.end()) return it->second;
+  GemmChoice c;
+  c.shape = cls;
+  if (forced_ != ops::GemmKernel::Auto) {
+    c.kernel = forced_;
+    c.source = "forced by --gemm";
+  } else if (candidates_.size() == 1) {
+    c.kernel = candidates_[0];
+    c.source = "only candidate on this device";
+  } else if (std::optional<GemmChoice> hit = file_ ? file_->find_gemm(key_, cls) : std::nullopt;
+             hit && std::find(candidates_.begin(), candidates_.end(), hit->kernel) != candidates_.end()) {
+    c = *hit;
+  } else {
+    c = measure(shape);
+    // First recorded wins, as for the FFT backend: every process on this device runs the same kernels.
+    if (std::optional<GemmChoice> other = file_ ? file_->find_gemm(key_, cls) : std::nullopt;
+        other && std::find(candidates_.begin(), candidates_.end(), other->kernel) != candidates_.end()) {
+      c = *other;
+      c.source = "cache file (recorded by another process during this one's measurement)";
+    } else if (file_ && c.source == "measured") {
+      const std::string err = file_->store_gemm(key_, c);
+      if (!err.empty()) c.source += " (not recorded: " + err + ")";
+    }
+  }
+  by_class_[cls] = c.kernel;
+  made_.push_back(c);
+  return c.kernel;
+}
+
+GemmChoice GemmChooser::measure(const ops::GemmShape& shape) {
+  GemmChoice c;
+  c.shape = gemm_shape_class(shape);
+  c.rows = gemm_timed_rows(shape, ctx_.device_info().type == host::DeviceType::Cpu);
+  c.kernel = candidates_[0];
+  const u32 M = c.rows, K = shape.k, N = shape.n, nb = std::max<u32>(shape.nblocks, 1);
+  const bool glu = shape.epilogue == ops::Epilogue::Glu;
+  const u32 ncols = glu ? N / 2 : N;
+  try {
+    auto buffer = [&](u64 floats) {
+      host::Buffer b = ctx_.create_buffer(std::max<u64>(floats, 4) * 4);
+      return b;
+    };
+    host::Buffer x = buffer(u64(M) * K), w = buffer(u64(N) * (K / nb)), bias = buffer(N), out = buffer(u64(M) * ncols);
+    host::Buffer res = buffer(shape.epilogue == ops::Epilogue::AddResidual ? u64(M) * ncols : 1);
+    host::Buffer col = buffer(N), row = buffer(M);
+    {
+      host::CommandRecorder rec = ctx_.record();
+      // Small values (1/64): the work does not depend on them, and sin/exp stay in range.
+      for (const host::Buffer* b : {&x, &w, &bias, &res, &col, &row}) rec.fill(b->range(), 0x3c800000u);
+      rec.submit_and_wait();
+    }
+    ops::LinearWeights lw;
+    lw.weight = w.range();
+    lw.bias = bias.range();
+    lw.in = K;
+    lw.out = N;
+    lw.nblocks = nb;
+    const MatrixView xv = shape.x_channel_major ? MatrixView::channel_major(x.range(), 1, M, K)
+                                                : MatrixView::row_major(x.range(), 1, M, K);
+    const MatrixView ov = MatrixView::row_major(out.range(), 1, M, ncols);
+    ops::GemmOptions o;
+    o.epilogue = shape.epilogue;
+    if (shape.epilogue == ops::Epilogue::AddResidual) o.residual = MatrixView::row_major(res.range(), 1, M, ncols);
+    if (shape.epilogue == ops::Epilogue::Sin) o.sin_freq = col.range();
+    if (shape.epilogue == ops::Epilogue::Decay) {
+      o.decay_deltas = col.range();
+      o.decay_t = row.range();
+    }
+    // Best wall time of one GEMM: a warm-up (pipeline creation; llvmpipe compiles at the first
+    // dispatch) first, then repetitions until 3 or the budget is spent.
+    for (ops::GemmKernel k : candidates_) {
+      o.kernel = k;
+      auto run = [&] {
+        const auto t0 = std::chrono::steady_clock::now();
+        host::CommandRecorder rec = ctx_.record();
+        ops::record_linear(ctx_, rec, xv, lw, ov, o);
+        rec.submit_and_wait();
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      };
+      run();
+      double best = std::numeric_limits<double>::infinity(), spent = 0;
+      for (int i = 0; i < 3 && (i == 0 || spent < budget_ms_); ++i) {
+        const double ms = run();
+        best = std::min(best, ms);
+        spent += ms;
+      }
+      c.ms.emplace_back(k, best);
+    }
+  } catch (const std::exception& e) {
+    c.kernel = candidates_[0];
+    c.ms.clear();
+    c.source = std::string("rule's choice: timing failed: ") + e.what();
+    return c;
+  }
+  // Strictly faster to displace the rule's choice (the first candidate).
+  double best = c.ms[0].second;
+  for (const auto& [k, ms] : c.ms)
+    if (ms < best) {
+      best = ms;
+      c.kernel = k;
+    }
   c.source = "measured";
   return c;
 }

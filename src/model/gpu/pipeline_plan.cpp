@@ -142,28 +142,38 @@ PipelinePlan plan_forward_pipelines(host::Context& ctx, const ModelConfig& cfg, 
   }
   add_fft(true);
 
-  ops::record_linear(ctx, rec, hv, in_linear, pv, plain);
-  ops::record_short_conv_gated(ctx, rec, pv, short_conv, x1vv, x2v);
-  add_fft(false);
-  ops::record_linear(ctx, rec, yv, out_linear, mv, plain);
-  record_mlp_chunks(ctx, rec, {mb, hb, ab, ob, glub, T, plan.chunk_tokens, H, glu ? I : G, glu, fused}, gated, wo, norm, plain);
+  // The layers' GEMMs under options.gemm_kernel: auto may run any of the device's candidates
+  // (GemmChooser times them at first use of a shape), so it lists each one's kernels; the
+  // Hyena filter's GEMMs above keep the device's rule (ops::gemm_kernel_for).
+  std::vector<ops::GemmKernel> gemm_kernels{options.gemm_kernel};
+  if (options.gemm_kernel == ops::GemmKernel::Auto && plain.precision == ops::Precision::FP32)
+    gemm_kernels = ops::gemm_kernel_candidates(ctx.device_info());
+  for (ops::GemmKernel k : gemm_kernels) {
+    plain.kernel = k;
+    ops::record_linear(ctx, rec, hv, in_linear, pv, plain);
+    ops::record_short_conv_gated(ctx, rec, pv, short_conv, x1vv, x2v);
+    add_fft(false);
+    ops::record_linear(ctx, rec, yv, out_linear, mv, plain);
+    record_mlp_chunks(ctx, rec, {mb, hb, ab, ob, glub, T, plan.chunk_tokens, H, glu ? I : G, glu, fused}, gated, wo, norm,
+                      plain);
 
-  // Heads (every checkpoint has the pooler; classifiers as expected_tensor_specs has them).
-  const ops::LinearWeights pooler = linear(H, H, 1, true);
-  const MatrixView pooled = MatrixView::row_major(fake(u64(B) * H * 4), B, 1, H);
-  ops::GemmOptions tanh = plain;
-  tanh.epilogue = ops::Epilogue::Tanh;
-  if (cfg.pool_all) {
-    const MatrixView pin = MatrixView::row_major(fake(u64(B) * H * 4), B, 1, H);
-    ops::record_mean_pool(ctx, rec, hv, in.slice(2 * sec, T * 4), pin);
-    ops::record_linear(ctx, rec, pin, pooler, pooled, tanh);
-  } else {
-    ops::record_linear(ctx, rec, ops::cls_rows(hv), pooler, pooled, tanh);
-  }
-  if (cfg.num_labels > 0 && !cfg.is_text_encoder()) {
-    const u32 C = static_cast<u32>(cfg.num_labels);
-    ops::record_linear(ctx, rec, pooled, linear(H, C, 1, true), MatrixView::row_major(fake(u64(B) * C * 4), B, 1, C),
-                       plain);
+    // Heads (every checkpoint has the pooler; classifiers as expected_tensor_specs has them).
+    const ops::LinearWeights pooler = linear(H, H, 1, true);
+    const MatrixView pooled = MatrixView::row_major(fake(u64(B) * H * 4), B, 1, H);
+    ops::GemmOptions tanh = plain;
+    tanh.epilogue = ops::Epilogue::Tanh;
+    if (cfg.pool_all) {
+      const MatrixView pin = MatrixView::row_major(fake(u64(B) * H * 4), B, 1, H);
+      ops::record_mean_pool(ctx, rec, hv, in.slice(2 * sec, T * 4), pin);
+      ops::record_linear(ctx, rec, pin, pooler, pooled, tanh);
+    } else {
+      ops::record_linear(ctx, rec, ops::cls_rows(hv), pooler, pooled, tanh);
+    }
+    if (cfg.num_labels > 0 && !cfg.is_text_encoder()) {
+      const u32 C = static_cast<u32>(cfg.num_labels);
+      ops::record_linear(ctx, rec, pooled, linear(H, C, 1, true), MatrixView::row_major(fake(u64(B) * C * 4), B, 1, C),
+                         plain);
+    }
   }
   for (const host::PlannedDispatch& d : rec.planned()) out[host::pipeline_key(d.variant, d.spec)] = d;
   return out;

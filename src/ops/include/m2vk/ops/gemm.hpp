@@ -26,8 +26,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "m2vk/host/host.hpp"
 #include "m2vk/ops/gemm_precision.hpp"
@@ -39,9 +41,24 @@ enum class Epilogue { None, Gelu, Tanh, AddResidual, Glu, Sin, Decay };
 
 // The fp32 kernel family (FP16CoopMat has its own kernel).
 enum class GemmKernel {
-  Auto,   // gemm_kernel_for(device)
-  Texel,  // shaders/gemm.comp: texel gathers, 16 x 8 outputs per invocation (fastest on lavapipe)
-  Tiled,  // shaders/gemm_tiled.comp: shared-memory tiles, 4 x 4 outputs per invocation (GPUs)
+  Auto,      // options.choose_kernel when set, else gemm_kernel_for(device)
+  Texel,     // shaders/gemm.comp: texel gathers, 16 x 8 outputs per invocation (fastest on lavapipe)
+  Texel8,    // the same with 8 x 8 outputs per invocation and no subgroup shuffles (512-bit llvmpipe)
+  Tiled,     // shaders/gemm_tiled.comp: shared-memory 64 x 64 tiles, 4 x 4 per invocation (GPUs)
+  Tiled128,  // the same with 128 x 64 tiles, 8 x 4 per invocation (GPUs, long M)
+};
+
+// "auto", "texel", "texel8", "tiled", "tiled128" (the --gemm flag's and the choice file's words).
+const char* gemm_kernel_name(GemmKernel k);
+std::optional<GemmKernel> parse_gemm_kernel(const std::string& s);
+
+// What a GEMM is, as far as the choice between kernels goes (GemmOptions::choose_kernel): the
+// layer's shape, the rows of this call, the epilogue family and the layout of x.
+struct GemmShape {
+  std::uint32_t rows = 0;  // batch x rows of x
+  std::uint32_t n = 0, k = 0, nblocks = 1;  // w.out, w.in, w.nblocks
+  Epilogue epilogue = Epilogue::None;
+  bool x_channel_major = false;  // x.stride_row == 1 (the mixer's (B, H, L) activations)
 };
 
 struct LinearWeights {
@@ -62,19 +79,32 @@ struct GemmOptions {
   std::optional<host::BufferRange> sin_freq = std::nullopt;
   float sin_scale = 1.0f;
   std::optional<host::BufferRange> decay_t = std::nullopt, decay_deltas = std::nullopt;
-  // Auto: the device's choice (gemm_kernel_for). Texel / Tiled force a family (tests, benchmarks);
-  // Tiled on a device below its limits throws OpError.
+  // Auto: choose_kernel's answer when set, else the device's rule (gemm_kernel_for). Any other
+  // value forces that family (tests, benchmarks); one the device cannot run
+  // (gemm_kernel_missing) throws OpError.
   GemmKernel kernel = GemmKernel::Auto;
+  // Run-time choice (m2vk::gpu::GemmChooser): called for fp32 GEMMs under kernel == Auto, once
+  // per record_linear call, before any piece is recorded; must return a kernel the device can
+  // run (gemm_kernel_candidates).
+  std::function<GemmKernel(const GemmShape&)> choose_kernel = nullptr;
 };
 
-// The fp32 family that Auto runs on this device, the one place that decides: Texel on CPU
-// devices (lavapipe: texel fetches are cheap gathers there, shared memory and barriers slow),
-// Tiled on GPUs when the device has the tiled kernel's limits (256 invocations per workgroup,
-// 16 x 16 local size, 17,408 bytes of shared memory), else Texel. A forced family is returned
-// as is.
+// The fp32 family that Auto runs on this device without a run-time choice, the one place that
+// decides by rule: Texel on CPU devices (lavapipe: texel fetches are cheap gathers there, shared
+// memory and barriers slow), Tiled on GPUs when the device has the tiled kernel's limits (256
+// invocations per workgroup, 16 x 16 local size, 17,408 bytes of shared memory), else Texel.
+// A forced family is returned as is.
 GemmKernel gemm_kernel_for(const host::DeviceInfo& info, GemmKernel requested = GemmKernel::Auto);
 
-// Whether the device meets the tiled kernel's limits (gemm_kernel_for); else the reason.
+// The families a run-time choice may pick between on this device, the rule's choice first:
+// on a CPU device Texel and Texel8 (the shared-memory kernels run 15x slower on lavapipe);
+// on a GPU Tiled and Tiled128 where the device has their limits (the texel kernels' 128
+// accumulators per invocation spill on GPUs), else Texel alone.
+std::vector<GemmKernel> gemm_kernel_candidates(const host::DeviceInfo& info);
+
+// Whether the device meets a family's limits (workgroup size, shared memory); else the reason.
+std::optional<std::string> gemm_kernel_missing(const host::DeviceInfo& info, GemmKernel kernel);
+// gemm_kernel_missing(info, Tiled).
 std::optional<std::string> tiled_gemm_missing(const host::DeviceInfo& info);
 
 // Records out = epilogue(x * W^T + bias) into rec. x: (B, M, in), out: (B, M, out) or, for Glu,

@@ -54,6 +54,10 @@ struct GpuOptions {
   // Long convolution: auto times ours and VkFFT at first use of each FFT size and keeps the
   // faster (m2vk/gpu/kernel_choice.hpp); ours / vkfft force one.
   KernelPolicy kernels = KernelPolicy::Auto;
+  // fp32 GEMM kernel family: auto times the device's candidates (ops::gemm_kernel_candidates)
+  // at first use of each GEMM shape class and keeps the fastest (GemmChooser); any other value
+  // forces that family (ops::gemm_kernel_missing: an error where the device cannot run it).
+  ops::GemmKernel gemm_kernel = ops::GemmKernel::Auto;
   // Where auto records its choices; unset: kernel_choice.json beside the pipeline cache.
   std::optional<std::filesystem::path> kernel_choice_file;
   // Filter spectra kept on disk between processes (m2vk/gpu/spectrum_store.hpp): the cap in bytes
@@ -134,6 +138,8 @@ class GpuModel {
   std::string device_reason() const;  // why this device was chosen
   // The long-convolution backend chosen per FFT size so far (GpuOptions::kernels).
   const std::vector<FftChoice>& fft_choices() const;
+  // The GEMM kernel family chosen per shape class so far (GpuOptions::gemm_kernel).
+  const std::vector<GemmChoice>& gemm_choices() const;
   GpuMemory memory() const;
   host::Context& context();
   // Wall time of the constructor's parts: "device context" (instance, device, pipeline cache

@@ -28,7 +28,9 @@ using PipelinePlan = std::map<std::string, host::PlannedDispatch>;
 // Pooler and classifier as the checkpoint of `config` has them (expected_tensor_specs). Uses
 // options.gemm_precision, fft_max_single and mlp_chunk_bytes like GpuModel does; the long
 // convolution's kernels per options.kernels (auto: both candidates' m2vk kernels, since the pass
-// may run either, and times both at first use of an FFT size; VkFFT's own are not listed). Throws what the
+// may run either, and times both at first use of an FFT size; VkFFT's own are not listed), the
+// layers' GEMMs per options.gemm_kernel (auto: every candidate family's kernels on the device,
+// ops::gemm_kernel_candidates, for the same reason). Throws what the
 // ops throw for shapes the device cannot run (e.g. ops::FftConvError for an FFT size too large).
 PipelinePlan plan_forward_pipelines(host::Context& ctx, const ModelConfig& config, std::uint32_t batch,
                                      std::uint32_t length, const GpuOptions& options = {});
