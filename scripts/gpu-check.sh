@@ -74,7 +74,9 @@ if "${py[@]}" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() els
   done
 fi
 stage bench_fft 60 m2vk_bench_fft --len 2048,8192,32768 --batch 1,8 --reps 5 --json "$OUT/bench_fft.json"
-stage bench_gemm 60 m2vk_bench_gemm --len 512,2048,8192 --reps 5 --json "$OUT/bench_gemm.json"
+for k in tiled tiled128; do
+  stage "bench_gemm_$k" 40 m2vk_bench_gemm --kernel "$k" --len 512,2048,8192 --reps 5 --json "$OUT/bench_gemm_$k.json"
+done
 stage kernels 90 m2vk kernels --json
 cp "$OUT/kernels.log" "$OUT/kernels.json" 2>/dev/null
 stage ops_test_gemm_coopmat 60 ops_test_gemm_coopmat --gtest_output="json:$OUT/ops_test_gemm_coopmat.json"
