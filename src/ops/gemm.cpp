@@ -278,8 +278,7 @@ void record_checked(host::Context& ctx, host::CommandRecorder& rec, const Matrix
     shape.nblocks = w.nblocks;
     shape.epilogue = glu ? Epilogue::Glu : o.epilogue;
     shape.x_channel_major = x.stride_row == 1 && x.cols > 1;
-    kernel = o.choose_kernel(shape);
-    if (kernel == GemmKernel::Auto) kernel = gemm_kernel_for(ctx.device_info());
+    kernel = o.choose_kernel(shape);  // Auto back: the rule's choice, below
   }
   kernel = gemm_kernel_for(ctx.device_info(), kernel);
   if (o.precision == Precision::FP32) {

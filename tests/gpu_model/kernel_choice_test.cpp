@@ -158,7 +158,7 @@ TEST(FftBackendChooser, MeasuresOnceThenReadsTheFile) {
   gpu::FftBackendChooser e(*ctx, KernelPolicy::Auto, {}, file);
   e.choose(1024, 48);
   EXPECT_EQ(e.choices().at(0).source, "measured");
-  EXPECT_TRUE(KernelChoiceFile(file).find({ctx->device_info().uuid, ctx->device_info().driver_version, gpu::choice_kernels(ctx->device_info())},
+  EXPECT_TRUE(KernelChoiceFile(file).find(gpu::choice_key(ctx->device_info()),
                                           1024, 48));
   for (const auto& m : ctx->validation_messages()) ADD_FAILURE() << "validation: " << m.id << ": " << m.message;
 }
@@ -226,7 +226,7 @@ TEST(AutoKernels, ChoosesPerFftSizeAndRecordsIt) {
   }
   EXPECT_EQ(c.source, "measured");
   EXPECT_TRUE(KernelChoiceFile(*o.kernel_choice_file)
-                  .find({gm.device_info().uuid, gm.device_info().driver_version, gpu::choice_kernels(gm.device_info())}, 256, c.rows));
+                  .find(gpu::choice_key(gm.device_info()), 256, c.rows));
   // The chosen backend's result matches the other backend's within the golden tolerance.
   o.kernels = c.backend == ops::FftBackend::Ours ? KernelPolicy::VkFFT : KernelPolicy::Ours;
   gpu::GpuModel other(parts.config, parts.weights, o);
@@ -283,8 +283,7 @@ TEST(GemmChooser, MeasuresOnceThenReadsTheFile) {
   EXPECT_EQ(b.choose(s), first);
   EXPECT_EQ(b.choices().at(0).source, "cache file");
   EXPECT_EQ(b.choices().at(0).ms.size(), 2u);
-  EXPECT_FALSE(KernelChoiceFile(file).find({ctx->device_info().uuid, ctx->device_info().driver_version,
-                                            gpu::choice_kernels(ctx->device_info())},
+  EXPECT_FALSE(KernelChoiceFile(file).find(gpu::choice_key(ctx->device_info()),
                                            4096, 512));
   // Another build of the kernels: not used, measured again.
   const ChoiceKey foreign{ctx->device_info().uuid, ctx->device_info().driver_version, "another build"};
@@ -295,7 +294,7 @@ TEST(GemmChooser, MeasuresOnceThenReadsTheFile) {
   e.choose(s);
   EXPECT_EQ(e.choices().at(0).source, "measured");
   EXPECT_TRUE(KernelChoiceFile(file).find_gemm(
-      {ctx->device_info().uuid, ctx->device_info().driver_version, gpu::choice_kernels(ctx->device_info())}, cls));
+      gpu::choice_key(ctx->device_info()), cls));
   for (const auto& m : ctx->validation_messages()) ADD_FAILURE() << "validation: " << m.id << ": " << m.message;
 }
 

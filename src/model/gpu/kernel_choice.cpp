@@ -176,8 +176,8 @@ std::string kernels_identity() {
   return id;
 }
 
-std::string choice_kernels(const host::DeviceInfo& info) {
-  return kernels_identity() + " subgroup " + std::to_string(info.subgroup_size);
+ChoiceKey choice_key(const host::DeviceInfo& info) {
+  return {info.uuid, info.driver_version, kernels_identity() + " subgroup " + std::to_string(info.subgroup_size)};
 }
 
 std::optional<FftChoice> KernelChoiceFile::find(const ChoiceKey& key, u32 n, u32 rows) const {
@@ -264,9 +264,7 @@ FftBackendChooser::FftBackendChooser(host::Context& ctx, KernelPolicy policy, op
     throw ops::FftConvError("kernels 'vkfft' asked for, but this build of m2vk has no VkFFT backend (vkFFT.h and glslang "
                             "were not found when it was built); use auto or ours");
   if (cache_file) file_.emplace(*cache_file);
-  key_.device_uuid = ctx.device_info().uuid;
-  key_.driver_version = ctx.device_info().driver_version;
-  if (policy_ == KernelPolicy::Auto) key_.kernels = choice_kernels(ctx.device_info());
+  if (policy_ == KernelPolicy::Auto) key_ = choice_key(ctx.device_info());
 }
 
 ops::FftBackend FftBackendChooser::choose(u32 n, u32 channels) {
@@ -380,9 +378,7 @@ GemmChooser::GemmChooser(host::Context& ctx, ops::GemmKernel forced, std::option
     candidates_ = ops::gemm_kernel_candidates(ctx.device_info());
   }
   if (cache_file) file_.emplace(*cache_file);
-  key_.device_uuid = ctx.device_info().uuid;
-  key_.driver_version = ctx.device_info().driver_version;
-  key_.kernels = choice_kernels(ctx.device_info());
+  key_ = choice_key(ctx.device_info());
 }
 
 ops::GemmKernel GemmChooser::choose(const ops::GemmShape& shape) {

@@ -45,15 +45,16 @@ std::string describe(const FftChoice& c);
 struct ChoiceKey {
   std::string device_uuid;
   std::uint32_t driver_version = 0;
-  std::string kernels;  // choice_kernels(): kernels_identity() and the subgroup size
+  std::string kernels;  // kernels_identity() and the subgroup size (choice_key)
 };
 
 // Hash of every shipped SPIR-V variant and VkFFT's version (0: not built in): a new build of the
 // kernels, or another VkFFT, invalidates recorded choices.
 std::string kernels_identity();
-// The kernels part of a ChoiceKey on a device: kernels_identity() and its subgroup size (one
-// lavapipe runs at subgroups of 4, 8 or 16 under one UUID, with other kernels and other winners).
-std::string choice_kernels(const host::DeviceInfo& info);
+// The key of choices made on a device: its UUID and driver version, and as the kernels part
+// kernels_identity() and its subgroup size (one lavapipe runs at subgroups of 4, 8 or 16 under
+// one UUID, with other kernels and other winners).
+ChoiceKey choice_key(const host::DeviceInfo& info);
 
 // One decision for a GEMM shape class (gemm_shape_class).
 struct GemmChoice {
