@@ -232,12 +232,7 @@ TEST(AutoKernels, ChoosesPerFftSizeAndRecordsIt) {
   gpu::GpuModel other(parts.config, parts.weights, o);
   const ForwardResult second = other.forward(b);
   ASSERT_EQ(first.last_hidden_state.data.size(), second.last_hidden_state.data.size());
-  double worst = 0, scale = 1;
-  for (std::size_t i = 0; i < first.last_hidden_state.data.size(); ++i) {
-    worst = std::max(worst, double(std::abs(first.last_hidden_state.data[i] - second.last_hidden_state.data[i])));
-    scale = std::max(scale, double(std::abs(second.last_hidden_state.data[i])));
-  }
-  EXPECT_LE(worst / scale, 1e-4);
+  EXPECT_LE(scaled_error(first.last_hidden_state.data, second.last_hidden_state.data), 1e-4);
   for (const auto& m : gm.context().validation_messages()) ADD_FAILURE() << "validation: " << m.id << ": " << m.message;
 }
 
@@ -404,12 +399,7 @@ TEST(ForcedGemm, EveryFamilyAgreesWithTexel) {
     o.gemm_kernel = k;
     const ForwardResult r = gpu::GpuModel(parts.config, parts.weights, o).forward(b);
     ASSERT_EQ(r.last_hidden_state.data.size(), ref.last_hidden_state.data.size());
-    double worst = 0, scale = 1;
-    for (std::size_t i = 0; i < r.last_hidden_state.data.size(); ++i) {
-      worst = std::max(worst, double(std::abs(r.last_hidden_state.data[i] - ref.last_hidden_state.data[i])));
-      scale = std::max(scale, double(std::abs(ref.last_hidden_state.data[i])));
-    }
-    EXPECT_LE(worst / scale, 1e-4);
+    EXPECT_LE(scaled_error(r.last_hidden_state.data, ref.last_hidden_state.data), 1e-4);
   }
 }
 
