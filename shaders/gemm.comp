@@ -83,7 +83,10 @@
 #define A_SH 8
 #endif
 
-layout(local_size_x = LX, local_size_y = LY) in;
+// One-dimensional workgroup, tx = index % LX and ty = index / LX (the same lanes as an LX x LY
+// layout on GPUs and at subgroups of 8): llvmpipe vectorises along local x only, so with
+// local_size_x = 8 its 16-lane (512-bit) code ran every subgroup half masked, 2x slower.
+layout(local_size_x = LX * LY) in;
 
 // Texel indices are in units of the view's format: floats (R32) or vec4s (RGBA32F).
 layout(binding = 0) uniform samplerBuffer a;
@@ -120,7 +123,7 @@ void load_a(uint kchunk, uint k, out vec4 av[TM]) {
 #if A_SHUF && A_LOAD == 2
   // A group of A_SH lanes shares these TM/4 x 4 texels: lane l fetches texels l, l + A_SH, ...
   // and takes the others from its neighbours by subgroupShuffle.
-  uint l = gl_LocalInvocationID.x % A_SH, src0 = gl_SubgroupInvocationID - l;
+  uint l = gl_LocalInvocationIndex % A_SH, src0 = gl_SubgroupInvocationID - l;
   vec4 m[TM / A_SH];
   [[unroll]] for (uint h = 0; h < TM / A_SH; h++) {
     uint t = l + A_SH * h;
@@ -137,7 +140,7 @@ void load_a(uint kchunk, uint k, out vec4 av[TM]) {
   }
 #elif A_SHUF && A_LOAD == 1
   // Lane l of a group of A_SH lanes fetches tile rows l, l + A_SH, ...; the others by shuffle.
-  uint l = gl_LocalInvocationID.x % A_SH, src0 = gl_SubgroupInvocationID - l;
+  uint l = gl_LocalInvocationIndex % A_SH, src0 = gl_SubgroupInvocationID - l;
   vec4 m[TM / A_SH];
   [[unroll]] for (uint h = 0; h < TM / A_SH; h++)
     m[h] = texelFetch(a, int((base + min(rows_base + l + A_SH * h, pc.M - 1) * pc.a_sr) / 4 + k / 4));
@@ -190,7 +193,7 @@ vec4 load_w(uint wrow, uint k) {
 float dot4(vec4 x, vec4 y, float acc) { return fma(x.w, y.w, fma(x.z, y.z, fma(x.y, y.y, fma(x.x, y.x, acc)))); }
 
 void main() {
-  uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
+  uint tx = gl_LocalInvocationIndex % LX, ty = gl_LocalInvocationIndex / LX;
   uint seg = gl_WorkGroupID.x / pc.tiles_per_seg;
   uint tile = gl_WorkGroupID.x % pc.tiles_per_seg;
   batch = gl_WorkGroupID.z;
