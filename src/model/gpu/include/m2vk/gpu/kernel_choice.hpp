@@ -61,7 +61,9 @@ struct GemmChoice {
   std::string shape;     // gemm_shape_class()
   std::uint32_t rows = 0;  // rows timed; 0 when nothing was timed
   ops::GemmKernel kernel = ops::GemmKernel::Auto;
-  std::vector<std::pair<ops::GemmKernel, double>> ms;  // best time of one GEMM of `rows` rows per candidate
+  // Best time of one GEMM of `rows` rows per candidate: device timestamps where the device has
+  // them, else wall clock around a submit.
+  std::vector<std::pair<ops::GemmKernel, double>> ms;
   std::string source;  // "measured", "cache file", "forced by --gemm", "only candidate: ..."
 };
 
@@ -135,9 +137,10 @@ class FftBackendChooser {
 
 // Decides the fp32 GEMM kernel family per shape class on one context (not thread-safe: the GPU
 // model calls it under its own lock, from GemmOptions::choose_kernel). Under Auto the valid
-// candidates (ops::gemm_kernel_candidates) are timed once per class on scratch buffers (a
-// warm-up each, then up to 3 repetitions within the budget) unless the file has the class; the
-// winner is kept in memory and recorded in the file. A forced kernel is returned as is.
+// candidates (ops::gemm_kernel_candidates) are timed (GPU timestamps where available) once per
+// class on scratch buffers (a warm-up each, then up to 3 repetitions within the budget) unless
+// the file has the class; the winner is kept in memory and recorded in the file. A forced
+// kernel is returned as is.
 class GemmChooser {
  public:
   // Throws ops::OpError when `forced` cannot run on the device (gemm_kernel_missing).
