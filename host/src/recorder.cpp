@@ -33,6 +33,7 @@ struct RecorderState {
   std::uint32_t queries_in_last = kQueriesPerPool;  // forces a pool on first use
   std::vector<std::string> names;
   std::vector<DispatchTiming> timings;
+  std::string external_open;  // name of the begin_external() section being recorded, if any
 
   std::vector<VkDescriptorPool> descriptor_pools;
 
@@ -46,6 +47,9 @@ struct RecorderState {
   void require_open(std::string_view what) const {
     if (submitted) throw HostError("cannot record " + std::string(what) + ": this recorder was already submitted; call ctx.record() again");
     if (!cmd && !plan_only) throw HostError("cannot record " + std::string(what) + ": the recorder is empty (moved-from)");
+    if (!external_open.empty())
+      throw HostError("cannot record " + std::string(what) + ": external work '" + external_open +
+                      "' is still being recorded (call end_external() first)");
   }
 
   void barrier_if_needed(std::span<const Binding> accesses) {
@@ -307,11 +311,27 @@ void CommandRecorder::external_access(std::span<const Binding> bindings) {
   s_->bound = VK_NULL_HANDLE;  // foreign code may bind its own pipeline
 }
 
+void CommandRecorder::begin_external(std::string_view name, std::span<const Binding> bindings) {
+  if (name.empty()) throw HostError("begin_external: the external work needs a name");
+  external_access(bindings);
+  s_->begin_op(name);
+  s_->external_open = name;
+}
+
+void CommandRecorder::end_external() {
+  if (!s_) throw HostError("end_external: the recorder is empty (moved-from)");
+  if (s_->external_open.empty()) throw HostError("end_external: no external work was begun (begin_external)");
+  s_->external_open.clear();
+  s_->end_op();
+}
+
 void CommandRecorder::submit_and_wait() {
   if (!s_) throw HostError("submit: the recorder is empty (moved-from)");
   detail::RecorderState& s = *s_;
   if (s.submitted) throw HostError("this recorder was already submitted");
   if (s.plan_only) throw HostError("a plan-only recorder (RecordOptions::plan_only) cannot be submitted");
+  if (!s.external_open.empty())
+    throw HostError("cannot submit: external work '" + s.external_open + "' is still being recorded (call end_external() first)");
   VkCommandBuffer cmd = std::exchange(s.cmd, VK_NULL_HANDLE);
   s.submitted = true;
   s.cs->submit_and_wait(cmd, "command buffer with " + std::to_string(s.dispatches) + " dispatches");

@@ -317,12 +317,15 @@ void VkFftConv::record(host::CommandRecorder& rec, const FftConvArgs& a) {
 namespace {
 
 void append_fft(host::CommandRecorder& rec, VkFftConv::Plan& p, int inverse) {
-  rec.external_access({host::read_write(p.work.range())});
+  // A named op of its own, so profiles (--profile) and the FFT chooser's timestamps see VkFFT's
+  // passes too.
+  rec.begin_external(inverse == -1 ? "vkfft_forward" : "vkfft_inverse", {host::read_write(p.work.range())});
   VkCommandBuffer cmd = rec.command_buffer();
   VkFFTLaunchParams lp{};
   lp.commandBuffer = &cmd;
   lp.buffer = &p.vk_buffer;
   VkFFTResult r = VkFFTAppend(&p.app, inverse, &lp);
+  rec.end_external();
   if (r != VKFFT_SUCCESS)
     throw FftConvError("FFT convolution (VkFFT): VkFFTAppend failed with VkFFTResult " + S(std::uint64_t(r)) +
                        " (size " + S(p.n) + ")");

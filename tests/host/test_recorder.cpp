@@ -138,6 +138,34 @@ TEST_F(RecorderTest, RecordingAfterSubmitIsAnError) {
   EXPECT_EQ(download<std::uint32_t>(data.slice(0, 4))[0], 3u);
 }
 
+// Foreign work recorded straight into the command buffer (as VkFFT does) is one named op in the
+// timings when bracketed by begin_external / end_external, is ordered after earlier writes to its
+// ranges, and the bracket is enforced.
+TEST_F(RecorderTest, ExternalWorkIsTimedAsOneNamedOp) {
+  if (!ctx().device_info().timestamps) GTEST_SKIP() << "device has no timestamps";
+  const std::uint32_t n = 1 << 22;
+  host::Buffer data = filled(n * 4, 7);
+  auto rec = ctx().record({.profile = true});
+  rec.fill(data, 1, "ours");
+  rec.begin_external("foreign_fill", {host::write(data)});
+  EXPECT_THROW(rec.fill(data, 3), host::HostError);  // nothing of ours inside the bracket
+  EXPECT_THROW(rec.submit_and_wait(), host::HostError);
+  const host::BufferRange r = data;
+  vkCmdFillBuffer(rec.command_buffer(), r.buffer, r.offset, r.size, 2);
+  rec.end_external();
+  EXPECT_THROW(rec.end_external(), host::HostError);  // no bracket open
+  rec.submit_and_wait();
+  auto t = rec.timings();
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].name, "ours");
+  EXPECT_EQ(t[1].name, "foreign_fill");
+  EXPECT_GT(t[1].ms, 0.0);
+  EXPECT_EQ(download<std::uint32_t>(data.slice(0, 4))[0], 2u);  // the barrier ordered it after ours
+  EXPECT_EQ(download<std::uint32_t>(data.slice(std::uint64_t(n - 1) * 4, 4))[0], 2u);
+  auto unnamed = ctx().record();
+  EXPECT_THROW(unnamed.begin_external("", {host::write(data)}), host::HostError);
+}
+
 TEST_F(RecorderTest, UnsubmittedRecorderIsDiscardedCleanly) {
   host::Buffer data = filled(64 * 4, 9);
   {

@@ -133,6 +133,14 @@ class CommandRecorder {
   void external_access(std::initializer_list<Binding> bindings) {
     external_access(std::span<const Binding>(bindings.begin(), bindings.size()));
   }
+  // The same, and the foreign work counts as one op named `name` in timings() when profiling
+  // (the recorder's timestamps cannot see inside it otherwise): record it, then call
+  // end_external(). Recording or submitting anything else in between is an error.
+  void begin_external(std::string_view name, std::span<const Binding> bindings);
+  void begin_external(std::string_view name, std::initializer_list<Binding> bindings) {
+    begin_external(name, std::span<const Binding>(bindings.begin(), bindings.size()));
+  }
+  void end_external();
   VkCommandBuffer command_buffer() const;
 
   // Ends recording, submits to the compute queue and waits. The recorder is then finished: it
