@@ -199,15 +199,14 @@ void main() {
   vec2 z[R];
   [[dont_unroll]] for (uint h = 0u; h < P; ++h) {
     barrier();  // the previous phase's reads are done
-    [[unroll]] for (uint hh = 0u; hh < P; ++hh) {
-      if (hh == h) {
-        [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
-          vec4 t = vec4(va[hh * AP + k1], va[hh * AP + k1 + 1u]);
-          vec4 o = subgroupShuffleXor(t, 1u);
-          // even lane: row k1, columns (c, c + 1); odd lane: row k1 + 1, columns (c - 1, c)
-          sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + c / 2u] = odd ? vec4(o.zw, t.zw) : vec4(t.xy, o.xy);
-        }
-      }
+    [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
+      // rows k1, k1 + 1 of phase h: picked by selects, then ONE shuffle and store (a branch per
+      // phase hh would run every phase's shuffles, since llvmpipe only masks lanes in branches)
+      vec4 t = vec4(va[k1], va[k1 + 1u]);
+      [[unroll]] for (uint hh = 1u; hh < P; ++hh) t = hh == h ? vec4(va[hh * AP + k1], va[hh * AP + k1 + 1u]) : t;
+      vec4 o = subgroupShuffleXor(t, 1u);
+      // even lane: row k1, columns (c, c + 1); odd lane: row k1 + 1, columns (c - 1, c)
+      sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + c / 2u] = odd ? vec4(o.zw, t.zw) : vec4(t.xy, o.xy);
     }
     barrier();
     if (g / AP == h) {
@@ -286,15 +285,15 @@ void main() {
       [[unroll]] for (uint p = 0u; p < R; p += 2u) sh[base + p / 2u] = vec4(z[p], z[p + 1u]);
     }
     barrier();
-    [[unroll]] for (uint hh = 0u; hh < P; ++hh) {
-      if (hh == h) {
-        [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
-          // even lane: row k1, columns (c, c + 1); odd lane: row k1 + 1, columns (c - 1, c)
-          vec4 t = sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + c / 2u];
-          vec4 o = subgroupShuffleXor(t, 1u);
-          va[hh * AP + k1] = odd ? o.zw : t.xy;
-          va[hh * AP + k1 + 1u] = odd ? t.zw : o.xy;
-        }
+    [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
+      // even lane: row k1, columns (c, c + 1); odd lane: row k1 + 1, columns (c - 1, c);
+      // one load and shuffle, then selects into phase h's registers (as in the forward one)
+      vec4 t = sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + c / 2u];
+      vec4 o = subgroupShuffleXor(t, 1u);
+      vec2 v0 = odd ? o.zw : t.xy, v1 = odd ? t.zw : o.xy;
+      [[unroll]] for (uint hh = 0u; hh < P; ++hh) {
+        va[hh * AP + k1] = hh == h ? v0 : va[hh * AP + k1];
+        va[hh * AP + k1 + 1u] = hh == h ? v1 : va[hh * AP + k1 + 1u];
       }
     }
   }
