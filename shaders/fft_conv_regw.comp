@@ -241,8 +241,8 @@ void main() {
   // One code path for all rows matters on llvmpipe, where a branch only masks lanes: a block
   // for row 0 alone (as before) ran its 64 folds (fetch, twiddle, products) in every subgroup.
   // The uniform branch on pc.n (never false) keeps glslc -O from unrolling the phase loop
-  // itself: its unrolled SPIR-V ran ~15% slower on llvmpipe than the same loop unrolled by
-  // Mesa (bench/RESULTS.md, "Wide register kernel at subgroup 4").
+  // itself: its unrolled SPIR-V ran ~15-20% slower on llvmpipe than the same loop unrolled by
+  // Mesa (bench/RESULTS.md, "Wide register kernel at subgroup 4: no work in masked branches").
   uint gp = (A - g) & (A - 1u);
   uint psl = g == 0u ? (S - sl) & (S - 1u) : S - 1u - sl;
   uint rd = (gp * S + psl) * QC, wr = (g * S + sl) * QC;
