@@ -20,11 +20,14 @@
 //     each) as (q, q+1) pairs and reads the partners of the same q: Z[M-k] for k1 > 0 is
 //     (k1', q', sl') = (A - k1, R - 1 - q, S - 1 - sl), so the partners of (q, q+1) are the pair
 //     (R-2-q, R-1-q) of the other chunk, swapped; each bin is folded with the spectrum as soon
-//     as its partner is read. Row k1 = 0 (subgroup 0: k = A m, partner A (R S - m)) gets a
-//     phase of its own.
-// On llvmpipe the workgroup's subgroups run one after the other between barriers, so phases in
-// which only some subgroups work cost nothing extra. Phase loops whose bodies are large do not
-// unroll (JIT time); their register-array side picks its constant indices under a uniform branch.
+//     as its partner is read. Row k1 = 0 (subgroup 0: k = A m, partner A (R S - m)) folds in
+//     the same phases (its lane 0 pairs inside its own registers).
+// On llvmpipe the workgroup's subgroups run one after the other between barriers, and a branch
+// only masks lanes: its memory accesses are skipped per lane, but its arithmetic and shuffles
+// run in every subgroup. So code that only some subgroups need should be memory accesses, and
+// arithmetic should run once for all (selects instead of per-case blocks). Phase loops whose
+// bodies are large do not unroll (JIT time); their register-array side picks its constant
+// indices by selects on the phase.
 //
 // Conv mode: the input's upper half is zero padding (L <= N/2, so z[m] = 0 for m >= M/2, i.e.
 // n1 >= A/2) and only the first half of the output is needed (t < L): both are left out.
@@ -199,15 +202,14 @@ void main() {
   vec2 z[R];
   [[dont_unroll]] for (uint h = 0u; h < P; ++h) {
     barrier();  // the previous phase's reads are done
-    [[unroll]] for (uint hh = 0u; hh < P; ++hh) {
-      if (hh == h) {
-        [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
-          vec4 t = vec4(va[hh * AP + k1], va[hh * AP + k1 + 1u]);
-          vec4 o = subgroupShuffleXor(t, 1u);
-          // even lane: row k1, columns (c, c + 1); odd lane: row k1 + 1, columns (c - 1, c)
-          sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + c / 2u] = odd ? vec4(o.zw, t.zw) : vec4(t.xy, o.xy);
-        }
-      }
+    [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
+      // rows k1, k1 + 1 of phase h: picked by selects, then ONE shuffle and store (a branch per
+      // phase hh would run every phase's shuffles, since llvmpipe only masks lanes in branches)
+      vec4 t = vec4(va[k1], va[k1 + 1u]);
+      [[unroll]] for (uint hh = 1u; hh < P; ++hh) t = hh == h ? vec4(va[hh * AP + k1], va[hh * AP + k1 + 1u]) : t;
+      vec4 o = subgroupShuffleXor(t, 1u);
+      // even lane: row k1, columns (c, c + 1); odd lane: row k1 + 1, columns (c - 1, c)
+      sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + c / 2u] = odd ? vec4(o.zw, t.zw) : vec4(t.xy, o.xy);
     }
     barrier();
     if (g / AP == h) {
@@ -230,8 +232,22 @@ void main() {
   // order. Phase h exchanges the register chunks h and 2P-1-h (QC values each), which hold each
   // other's partners, so each bin is folded as soon as its partner arrives and no array of
   // partners stays live across barriers (llvmpipe keeps such state in per-invocation memory).
-  uint gp = (A - g) & (A - 1u);  // partner row (k1 = 0: its own phase below)
-  uint rd = (gp * S + (S - 1u - sl)) * QC, wr = (g * S + sl) * QC;
+  // Bin (k1, sl, q) = k1 + A (sl + S q) pairs with M - k = (A - k1, S-1-sl, R-1-q) for k1 > 0.
+  // Row k1 = 0 (k = A m, m = sl + S q, partner A (B - m)) pairs lane sl > 0 with lane S - sl at
+  // the same R-1-q, so it shares these phases; only lane sl = 0 of row 0 pairs z[q] with
+  // z[R - q] (q = 0 and R/2 their own partners), inside its registers and one position off the
+  // chunk mirror: it takes its partners from this phase's unfolded chunks (c1, c2), the
+  // previous phase's (carry) and chunk h + 1 (not folded yet).
+  // One code path for all rows matters on llvmpipe, where a branch only masks lanes: a block
+  // for row 0 alone (as before) ran its 64 folds (fetch, twiddle, products) in every subgroup.
+  // The uniform branch on pc.n (never false) keeps glslc -O from unrolling the phase loop
+  // itself: its unrolled SPIR-V ran ~15-20% slower on llvmpipe than the same loop unrolled by
+  // Mesa (bench/RESULTS.md, "Wide register kernel at subgroup 4: no work in masked branches").
+  uint gp = (A - g) & (A - 1u);
+  uint psl = g == 0u ? (S - sl) & (S - 1u) : S - 1u - sl;
+  uint rd = (gp * S + psl) * QC, wr = (g * S + sl) * QC;
+  bool own = g == 0u && sl == 0u;  // row 0, lane 0: partners in its own registers
+  vec2 carry = z[0];
   [[unroll]] for (uint h = 0u; h < P; ++h) {
     barrier();
     [[unroll]] for (uint qq = 0u; qq < QC; qq += 2u) {
@@ -240,29 +256,30 @@ void main() {
       sh[wr + QC / 2u + qq / 2u] = vec4(z[q2], z[q2 + 1u]);
     }
     barrier();
-    if (g != 0u) {
+    if (pc.n != 0u) {
+      vec2 c1[QC], c2[QC];  // this phase's two chunks, unfolded
+      [[unroll]] for (uint j = 0u; j < QC; ++j) {
+        c1[j] = z[h * QC + j];
+        c2[j] = z[(2u * P - 1u - h) * QC + j];
+      }
       [[unroll]] for (uint qq = 0u; qq < QC; qq += 2u) {
         // partners of (q, q+1) are the pair (R-2-q, R-1-q) of the other chunk, swapped
         uint q1 = h * QC + qq, q2 = (2u * P - 1u - h) * QC + qq;
         vec4 t1 = sh[rd + QC / 2u + (QC - 2u - qq) / 2u], t2 = sh[rd + (QC - 2u - qq) / 2u];
-        z[q1] = fold_bin(z[q1], t1.zw, g + A * (sl + S * q1));
-        z[q1 + 1u] = fold_bin(z[q1 + 1u], t1.xy, g + A * (sl + S * (q1 + 1u)));
-        z[q2] = fold_bin(z[q2], t2.zw, g + A * (sl + S * q2));
-        z[q2 + 1u] = fold_bin(z[q2 + 1u], t2.xy, g + A * (sl + S * (q2 + 1u)));
+        // row 0, lane 0: partner R - q (mod R) of chunk position j > 0 is position QC - j of
+        // the other chunk; of position 0 in chunk h: R - hQC, the previous phase's chunk-2
+        // position 0 (carry; q = 0 is its own partner); in chunk 2P-1-h: (h + 1) QC (at
+        // h = P-1 that is R/2 itself)
+        vec2 p1a = own ? (qq == 0u ? (h == 0u ? c1[0] : carry) : c2[QC - qq]) : t1.zw;
+        vec2 p1b = own ? c2[QC - qq - 1u] : t1.xy;
+        vec2 p2a = own ? (qq == 0u ? (h + 1u < P ? z[(h + 1u) * QC] : c2[0]) : c1[QC - qq]) : t2.zw;
+        vec2 p2b = own ? c1[QC - qq - 1u] : t2.xy;
+        z[q1] = fold_bin(z[q1], p1a, g + A * (sl + S * q1));
+        z[q1 + 1u] = fold_bin(z[q1 + 1u], p1b, g + A * (sl + S * (q1 + 1u)));
+        z[q2] = fold_bin(z[q2], p2a, g + A * (sl + S * q2));
+        z[q2 + 1u] = fold_bin(z[q2 + 1u], p2b, g + A * (sl + S * (q2 + 1u)));
       }
-    }
-  }
-  barrier();
-  // row k1 = 0: bin A m, m = sl + S q, partner A (B - m)
-  if (g == 0u) {
-    [[unroll]] for (uint q = 0u; q < R; q += 2u) sh[(q / 2u) * S + sl] = vec4(z[q], z[q + 1u]);
-  }
-  barrier();
-  if (g == 0u) {
-    [[unroll]] for (uint q = 0u; q < R; ++q) {
-      uint mp = (B - (sl + S * q)) & (B - 1u), qp = mp / S;
-      vec4 t = sh[(qp / 2u) * S + mp % S];
-      z[q] = fold_bin(z[q], (qp & 1u) == 0u ? t.xy : t.zw, A * (sl + S * q));
+      carry = c2[0];
     }
   }
 #ifndef FFT_SPECTRUM_MODE
@@ -286,15 +303,15 @@ void main() {
       [[unroll]] for (uint p = 0u; p < R; p += 2u) sh[base + p / 2u] = vec4(z[p], z[p + 1u]);
     }
     barrier();
-    [[unroll]] for (uint hh = 0u; hh < P; ++hh) {
-      if (hh == h) {
-        [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
-          // even lane: row k1, columns (c, c + 1); odd lane: row k1 + 1, columns (c - 1, c)
-          vec4 t = sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + c / 2u];
-          vec4 o = subgroupShuffleXor(t, 1u);
-          va[hh * AP + k1] = odd ? o.zw : t.xy;
-          va[hh * AP + k1 + 1u] = odd ? t.zw : o.xy;
-        }
+    [[unroll]] for (uint k1 = 0u; k1 < AP; k1 += 2u) {
+      // even lane: row k1, columns (c, c + 1); odd lane: row k1 + 1, columns (c - 1, c);
+      // one load and shuffle, then selects into phase h's registers (as in the forward one)
+      vec4 t = sh[(k1 + (odd ? 1u : 0u)) * (B / 2u) + c / 2u];
+      vec4 o = subgroupShuffleXor(t, 1u);
+      vec2 v0 = odd ? o.zw : t.xy, v1 = odd ? t.zw : o.xy;
+      [[unroll]] for (uint hh = 0u; hh < P; ++hh) {
+        va[hh * AP + k1] = hh == h ? v0 : va[hh * AP + k1];
+        va[hh * AP + k1 + 1u] = hh == h ? v1 : va[hh * AP + k1 + 1u];
       }
     }
   }
