@@ -53,14 +53,21 @@ Json read_entries(const std::filesystem::path& path) {
   return j["entries"];
 }
 
-bool matches(const Json& e, const ChoiceKey& key, u32 n, u32 rows) {
+// Whether entry `e` was recorded under `key` and `is_it(e)` holds (the entry kind's own
+// fields); a malformed entry matches nothing (it is skipped).
+template <class IsIt>
+bool matches_entry(const Json& e, const ChoiceKey& key, IsIt&& is_it) {
   try {
     return e.is_object() && e.at("device_uuid").get<std::string>() == key.device_uuid &&
            e.at("driver_version").get<u32>() == key.driver_version && e.at("kernels").get<std::string>() == key.kernels &&
-           e.at("n").get<u32>() == n && e.at("rows").get<u32>() == rows;
+           is_it(e);
   } catch (const std::exception&) {
-    return false;  // a malformed entry is skipped
+    return false;
   }
+}
+
+bool matches(const Json& e, const ChoiceKey& key, u32 n, u32 rows) {
+  return matches_entry(e, key, [&](const Json& j) { return j.at("n").get<u32>() == n && j.at("rows").get<u32>() == rows; });
 }
 
 // Writes the document around `entries` atomically (temp file + rename); "" or why not.
@@ -90,13 +97,7 @@ std::string write_entries(const std::filesystem::path& path, const Json& entries
 }
 
 bool matches_gemm(const Json& e, const ChoiceKey& key, const std::string& shape) {
-  try {
-    return e.is_object() && e.contains("gemm") && e.at("device_uuid").get<std::string>() == key.device_uuid &&
-           e.at("driver_version").get<u32>() == key.driver_version && e.at("kernels").get<std::string>() == key.kernels &&
-           e.at("gemm").get<std::string>() == shape;
-  } catch (const std::exception&) {
-    return false;
-  }
+  return matches_entry(e, key, [&](const Json& j) { return j.contains("gemm") && j.at("gemm").get<std::string>() == shape; });
 }
 
 const char* epilogue_family(ops::Epilogue e) {
