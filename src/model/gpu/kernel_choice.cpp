@@ -112,16 +112,27 @@ const char* epilogue_family(ops::Epilogue e) {
   }
 }
 
-// Time of a submitted recorder's work by the device's timestamps (recorded with profile = true),
-// or `wall_ms` where the device has none. On a GPU the timed work takes tens of microseconds,
-// less than a submit-and-wait round trip: by wall clock every GEMM family measured the same
-// 0.13-0.16 ms on an H200.
-double device_ms(const host::CommandRecorder& rec, double wall_ms) {
-  const std::vector<host::DispatchTiming> timings = rec.timings();
-  if (timings.empty()) return wall_ms;
-  double ms = 0;
-  for (const host::DispatchTiming& t : timings) ms += t.ms;
-  return ms;
+// Best time of up to `max_reps` submits of what `record(rec)` records: at least one, more while
+// the wall time spent stays under `budget_ms`. Each is timed by the device's timestamps, or by
+// wall clock where the device has none: on a GPU the timed work takes tens of microseconds, less
+// than a submit-and-wait round trip (by wall clock every GEMM family measured the same
+// 0.13-0.16 ms on an H200).
+template <class Record>
+double best_time_ms(host::Context& ctx, int max_reps, double budget_ms, Record&& record) {
+  double best = std::numeric_limits<double>::infinity(), spent = 0;
+  for (int i = 0; i < max_reps && (i == 0 || spent < budget_ms); ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    host::CommandRecorder rec = ctx.record({.profile = true});
+    record(rec);
+    rec.submit_and_wait();
+    const double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    spent += wall;
+    const std::vector<host::DispatchTiming> timings = rec.timings();
+    double ms = timings.empty() ? wall : 0;
+    for (const host::DispatchTiming& t : timings) ms += t.ms;
+    best = std::min(best, ms);
+  }
+  return best;
 }
 
 u32 rows_bucket(u32 rows) {
@@ -330,9 +341,8 @@ FftChoice FftBackendChooser::measure(u32 n, u32 channels) {
     f.kf = filt.range();
     f.channels = R;
     f.len = L;
-    // Best time of one convolution of R rows (device timestamps where available, device_ms): a
-    // warm-up (pipelines, VkFFT plan) first, then repetitions until kMaxReps or the wall-clock
-    // budget is spent.
+    // Best time of one convolution of R rows: a warm-up (pipelines, VkFFT plan) first, then
+    // best_time_ms.
     auto time_backend = [&](ops::FftBackend b) {
       ops::FftConvOptions o = ours_;
       o.backend = b;
@@ -351,17 +361,7 @@ FftChoice FftBackendChooser::measure(u32 n, u32 channels) {
         op.record(rec, a);
         rec.submit_and_wait();
       }
-      double best = std::numeric_limits<double>::infinity(), spent = 0;
-      for (int i = 0; i < kMaxReps && (i == 0 || spent < budget_ms_); ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        host::CommandRecorder rec = ctx_.record({.profile = true});
-        op.record(rec, a);
-        rec.submit_and_wait();
-        const double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        best = std::min(best, device_ms(rec, wall));
-        spent += wall;
-      }
-      return best;
+      return best_time_ms(ctx_, kMaxReps, budget_ms_, [&](host::CommandRecorder& rec) { op.record(rec, a); });
     };
     c.ours_ms = time_backend(ops::FftBackend::Ours);
     try {
@@ -465,26 +465,13 @@ GemmChoice GemmChooser::measure(const ops::GemmShape& shape) {
       o.decay_deltas = col.range();
       o.decay_t = row.range();
     }
-    // Best time of one GEMM (device timestamps where available, device_ms): a warm-up (pipeline
-    // creation; llvmpipe compiles at the first dispatch) first, then repetitions until 3 or the
-    // wall-clock budget is spent.
+    // Best time of one GEMM: a warm-up (pipeline creation; llvmpipe compiles at the first
+    // dispatch) first, then best_time_ms over up to 3 repetitions.
     for (ops::GemmKernel k : candidates_) {
       o.kernel = k;
-      double wall_spent = 0;
-      auto run = [&] {
-        const auto t0 = std::chrono::steady_clock::now();
-        host::CommandRecorder rec = ctx_.record({.profile = true});
-        ops::record_linear(ctx_, rec, xv, lw, ov, o);
-        rec.submit_and_wait();
-        const double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        wall_spent += wall;
-        return device_ms(rec, wall);
-      };
-      run();
-      wall_spent = 0;
-      double best = std::numeric_limits<double>::infinity();
-      for (int i = 0; i < 3 && (i == 0 || wall_spent < budget_ms_); ++i) best = std::min(best, run());
-      c.ms.emplace_back(k, best);
+      auto gemm = [&](host::CommandRecorder& rec) { ops::record_linear(ctx_, rec, xv, lw, ov, o); };
+      best_time_ms(ctx_, 1, 0, gemm);
+      c.ms.emplace_back(k, best_time_ms(ctx_, 3, budget_ms_, gemm));
     }
   } catch (const std::exception& e) {
     c.kernel = candidates_[0];
