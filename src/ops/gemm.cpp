@@ -318,7 +318,7 @@ std::optional<GemmKernel> parse_gemm_kernel(const std::string& s) {
 }
 
 std::optional<std::string> gemm_kernel_missing(const host::DeviceInfo& info, GemmKernel kernel) {
-  if (!is_tiled(kernel)) return std::nullopt;  // texel kernels: 8 x 8 invocations, no shared memory
+  if (!is_tiled(kernel)) return std::nullopt;  // texel kernels: 64 invocations, no shared memory
   if (info.max_workgroup_invocations < kTiledLocal * kTiledLocal || info.max_workgroup_size[0] < kTiledLocal ||
       info.max_workgroup_size[1] < kTiledLocal) {
     return "needs workgroups of " + std::to_string(kTiledLocal) + " x " + std::to_string(kTiledLocal) +
