@@ -7,8 +7,16 @@
 // row-strided reads never do; on an H200 those made LayerNorm 14% of a 32k pass. eps is 1e-12 in M2-BERT, i.e.
 // almost no protection in fp32: a constant row gives 0 * 1e6 = 0, hence beta, as in PyTorch;
 // the clamp only matters for eps = 0.
+// TEXEL=1 (with WG_ROW=0, EMBED=0): the per-row kernel reading x, r, gamma and beta as vec4 texels
+// and writing y as vec4s, for rows the host has checked are contiguous and 16-byte aligned. On
+// llvmpipe a storage-buffer load is a loop over the lanes while a texel fetch is one gather:
+// the storage-buffer kernel read every value three times through such loops and was 3x slower
+// at subgroups of 16 than at 8 (bench/RESULTS.md, "LayerNorm").
 #extension GL_EXT_control_flow_attributes : require
 #include "pc/layer_norm.h"
+#ifndef TEXEL
+#define TEXEL 0
+#endif
 
 #if WG_ROW
 #define WG 128u
@@ -27,6 +35,12 @@ layout(std430, binding = 4) readonly buffer Pos { float pos[]; };
 layout(std430, binding = 5) readonly buffer Gamma { float gamma[]; };
 layout(std430, binding = 6) readonly buffer Beta { float beta[]; };
 layout(std430, binding = 7) writeonly buffer Y { float y[]; };
+#elif TEXEL
+layout(binding = 0) uniform samplerBuffer x4;  // RGBA32F views: one vec4 per texel
+layout(binding = 1) uniform samplerBuffer r4;
+layout(binding = 2) uniform samplerBuffer gamma4;
+layout(binding = 3) uniform samplerBuffer beta4;
+layout(std430, binding = 4) buffer Y { vec4 y4[]; };
 #else
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 1) readonly buffer R { float r[]; };
@@ -40,6 +54,13 @@ uint b, m;
 #if EMBED
 uint word_base, type_base, pos_row;
 float value(uint c) { return word[word_base + c] + type_tab[type_base + c] + pos[pos_row + c]; }
+#elif TEXEL
+uint xbase, rbase;  // in vec4s
+vec4 value4(uint q) {
+  vec4 v = texelFetch(x4, int(xbase + q));
+  if (pc.has_r != 0) v += texelFetch(r4, int(rbase + q));
+  return v;
+}
 #else
 uint xbase, rbase;
 float value(uint c) {
@@ -63,6 +84,10 @@ void set_row(uint i) {
 #else
   xbase = pc.x_off + b * pc.x_sb + m * pc.x_sr;
   rbase = pc.r_off + b * pc.x_sb + m * pc.x_sr;
+#if TEXEL
+  xbase /= 4u;
+  rbase /= 4u;
+#endif
 #endif
 }
 
@@ -117,6 +142,28 @@ void main() {
     if (c < pc.cols) y[yb + c * pc.y_sc] = (v[k] - mean) * inv * gamma[c] + beta[c];
   }
   for (uint c = t + KMAX * WG; c < pc.cols; c += WG) y[yb + c * pc.y_sc] = (value(c) - mean) * inv * gamma[c] + beta[c];
+}
+#elif TEXEL
+void main() {
+  uint i = gl_GlobalInvocationID.x;
+  if (i >= pc.batch * pc.rows) return;
+  set_row(i);
+  uint n4 = pc.cols / 4u;
+  float shift = value4(0u).x;
+  vec4 sum = vec4(0.0);
+  for (uint q = 0; q < n4; q++) sum += value4(q) - shift;
+  float mean = shift + (sum.x + sum.y + sum.z + sum.w) / float(pc.cols);
+  vec4 sq = vec4(0.0);
+  for (uint q = 0; q < n4; q++) {
+    vec4 d = value4(q) - mean;
+    sq += d * d;
+  }
+  float inv = inversesqrt((sq.x + sq.y + sq.z + sq.w) / float(pc.cols) + pc.eps);
+  inv = min(inv, 3.0e38);
+  // In place (y aliasing x) is safe: each vec4 is read before it is written, by this invocation only.
+  uint yb = ybase() / 4u, gb = pc.g_off / 4u;
+  for (uint q = 0; q < n4; q++)
+    y4[yb + q] = (value4(q) - mean) * inv * texelFetch(gamma4, int(gb + q)) + texelFetch(beta4, int(gb + q));
 }
 #else
 void main() {

@@ -73,6 +73,8 @@ class LayerNormTest : public VkTest, public ::testing::WithParamInterface<ops::L
 
 TEST_P(LayerNormTest, Rows) { run(2, 37, 64, false, false, 0.0f); }
 TEST_P(LayerNormTest, WithResidual) { run(2, 16, 768, true, false, 0.0f); }
+// Rows of 30 values are not whole vec4s: the storage-buffer kernel runs on CPU devices too.
+TEST_P(LayerNormTest, RowsNotWholeVec4s) { run(2, 9, 30, true, false, 0.0f); }
 // Wider than the 8 x 128 columns the workgroup kernel keeps in registers: the rest are re-read.
 TEST_P(LayerNormTest, RowsWiderThanTheRegisterColumns) { run(1, 5, 1100, true, false, 0.0f, 4e-6); }
 // More rows than one grid row of 65535 workgroups.
