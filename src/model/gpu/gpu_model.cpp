@@ -16,6 +16,7 @@
 #include "filter_spectra.hpp"
 #include "m2vk/gpu/activation_plan.hpp"
 #include "m2vk/gpu/device_choice.hpp"
+#include "m2vk/gpu/pipeline_plan.hpp"
 #include "m2vk/gpu/spectrum_budget.hpp"
 #include "m2vk/host/host.hpp"
 #include "m2vk/model.hpp"
@@ -399,7 +400,9 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
   const MatrixView x1vv = MatrixView::channel_major(x1vb, B, L, H), x2v = MatrixView::channel_major(x2b, B, L, H);
   // y and m live in p once the short conv has consumed it.
   const host::BufferRange yb = pb.slice(0, TH * 4), mb = pb.slice(TH * 4, TH * 4);
-  const MatrixView yv = MatrixView::row_major(yb, B, L, H), mv = MatrixView::row_major(mb, B, L, H);
+  const bool y_cm = conv_output_channel_major(ctx.device_info());
+  const MatrixView yv = y_cm ? MatrixView::channel_major(yb, B, L, H) : MatrixView::row_major(yb, B, L, H);
+  const MatrixView mv = MatrixView::row_major(mb, B, L, H);
 
   // Debug buffers (intermediates): separate, so nothing is overwritten before it is read back.
   host::BufferRange dqb, lcb, rlcb, ycmb, dmb, dgb, dab, doutb;
@@ -485,13 +488,13 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
       c2 = a2;
     }
     if (!debug) {
-      // y = LongConv2(u) + D2 u, then y += (LongConv1(x1 v) + D1 x1 v) * x2, token-major.
+      // y = LongConv2(u) + D2 u, then y += (LongConv1(x1 v) + D1 x1 v) * x2 (layout: y_cm).
       if (c2) {
-        c2->out = ops::FftTensor::token_major(yb, H, L);
+        c2->out = y_cm ? ops::FftTensor::channel_major(yb, H, L) : ops::FftTensor::token_major(yb, H, L);
         m.fft->record(*rec, *c2);
       }
       c1.postgate = ops::FftTensor::channel_major(x2b, H, L);
-      c1.out = ops::FftTensor::token_major(yb, H, L);
+      c1.out = y_cm ? ops::FftTensor::channel_major(yb, H, L) : ops::FftTensor::token_major(yb, H, L);
       c1.accumulate = c2.has_value();
       m.fft->record(*rec, c1);
       ops::record_linear(ctx, *rec, yv, lw.out_linear, mv, plain);

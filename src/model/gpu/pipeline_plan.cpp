@@ -21,6 +21,8 @@
 
 namespace m2vk::gpu {
 
+bool conv_output_channel_major(const host::DeviceInfo& info) { return info.type == host::DeviceType::Cpu; }
+
 namespace {
 
 using ops::MatrixView;
@@ -112,7 +114,9 @@ PipelinePlan plan_forward_pipelines(host::Context& ctx, const ModelConfig& cfg, 
   const MatrixView hv = MatrixView::row_major(hb, B, L, H), pv = MatrixView::row_major(pb, B, L, 3 * H);
   const MatrixView x1vv = MatrixView::channel_major(x1vb, B, L, H), x2v = MatrixView::channel_major(x2b, B, L, H);
   const host::BufferRange yb = pb.slice(0, TH * 4), mb = pb.slice(TH * 4, TH * 4);
-  const MatrixView yv = MatrixView::row_major(yb, B, L, H), mv = MatrixView::row_major(mb, B, L, H);
+  const MatrixView yv = conv_output_channel_major(ctx.device_info()) ? MatrixView::channel_major(yb, B, L, H)
+                                                                    : MatrixView::row_major(yb, B, L, H);
+  const MatrixView mv = MatrixView::row_major(mb, B, L, H);
   const host::BufferRange ab = fake(plan.a_bytes), ob = fake(plan.o_bytes), glub = fake(plan.glu_bytes);
 
   ops::record_embedding(ctx, rec, in.slice(0, T * 4), in.slice(sec, T * 4), B, L, emb, hv);
