@@ -21,6 +21,7 @@
 #include "m2vk/host/host.hpp"
 #include "m2vk/model.hpp"
 #include "m2vk/ops/activation.hpp"
+#include "m2vk/ops/copy_view.hpp"
 #include "m2vk/ops/fft_conv.hpp"
 #include "m2vk/ops/gemm.hpp"
 #include "m2vk/ops/hyena_filter.hpp"
@@ -400,9 +401,11 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
   const MatrixView x1vv = MatrixView::channel_major(x1vb, B, L, H), x2v = MatrixView::channel_major(x2b, B, L, H);
   // y and m live in p once the short conv has consumed it.
   const host::BufferRange yb = pb.slice(0, TH * 4), mb = pb.slice(TH * 4, TH * 4);
+  const MatrixView yv = MatrixView::row_major(yb, B, L, H), mv = MatrixView::row_major(mb, B, L, H);
+  // CPU devices: the long convolutions write y channel-major into p's last third, then one copy
+  // makes it token-major (conv_output_channel_major).
   const bool y_cm = conv_output_channel_major(ctx.device_info());
-  const MatrixView yv = y_cm ? MatrixView::channel_major(yb, B, L, H) : MatrixView::row_major(yb, B, L, H);
-  const MatrixView mv = MatrixView::row_major(mb, B, L, H);
+  const host::BufferRange ycb = pb.slice(2 * TH * 4, TH * 4);
 
   // Debug buffers (intermediates): separate, so nothing is overwritten before it is read back.
   host::BufferRange dqb, lcb, rlcb, ycmb, dmb, dgb, dab, doutb;
@@ -490,13 +493,14 @@ ForwardResult GpuModel::forward(const Batch& batch, const IntermediateSink* sink
     if (!debug) {
       // y = LongConv2(u) + D2 u, then y += (LongConv1(x1 v) + D1 x1 v) * x2 (layout: y_cm).
       if (c2) {
-        c2->out = y_cm ? ops::FftTensor::channel_major(yb, H, L) : ops::FftTensor::token_major(yb, H, L);
+        c2->out = y_cm ? ops::FftTensor::channel_major(ycb, H, L) : ops::FftTensor::token_major(yb, H, L);
         m.fft->record(*rec, *c2);
       }
       c1.postgate = ops::FftTensor::channel_major(x2b, H, L);
-      c1.out = y_cm ? ops::FftTensor::channel_major(yb, H, L) : ops::FftTensor::token_major(yb, H, L);
+      c1.out = y_cm ? ops::FftTensor::channel_major(ycb, H, L) : ops::FftTensor::token_major(yb, H, L);
       c1.accumulate = c2.has_value();
       m.fft->record(*rec, c1);
+      if (y_cm) ops::record_copy_rows(ctx, *rec, MatrixView::channel_major(ycb, B, L, H), yv);
       ops::record_linear(ctx, *rec, yv, lw.out_linear, mv, plain);
       record_mlp_chunks(ctx, *rec, {mb, hb, ab, ob, glub, T, plan.chunk_tokens, H, glu ? I : G, glu, fused}, lw.gated, lw.wo,
                         lw.norm, plain);

@@ -11,6 +11,7 @@
 #include "m2vk/gpu/activation_plan.hpp"
 #include "m2vk/host/host.hpp"
 #include "m2vk/ops/embedding.hpp"
+#include "m2vk/ops/copy_view.hpp"
 #include "m2vk/ops/fft_conv.hpp"
 #include "m2vk/ops/gemm.hpp"
 #include "m2vk/ops/hyena_filter.hpp"
@@ -114,9 +115,8 @@ PipelinePlan plan_forward_pipelines(host::Context& ctx, const ModelConfig& cfg, 
   const MatrixView hv = MatrixView::row_major(hb, B, L, H), pv = MatrixView::row_major(pb, B, L, 3 * H);
   const MatrixView x1vv = MatrixView::channel_major(x1vb, B, L, H), x2v = MatrixView::channel_major(x2b, B, L, H);
   const host::BufferRange yb = pb.slice(0, TH * 4), mb = pb.slice(TH * 4, TH * 4);
-  const MatrixView yv = conv_output_channel_major(ctx.device_info()) ? MatrixView::channel_major(yb, B, L, H)
-                                                                    : MatrixView::row_major(yb, B, L, H);
-  const MatrixView mv = MatrixView::row_major(mb, B, L, H);
+  const MatrixView yv = MatrixView::row_major(yb, B, L, H), mv = MatrixView::row_major(mb, B, L, H);
+  const bool y_cm = conv_output_channel_major(ctx.device_info());
   const host::BufferRange ab = fake(plan.a_bytes), ob = fake(plan.o_bytes), glub = fake(plan.glu_bytes);
 
   ops::record_embedding(ctx, rec, in.slice(0, T * 4), in.slice(sec, T * 4), B, L, emb, hv);
@@ -157,6 +157,7 @@ PipelinePlan plan_forward_pipelines(host::Context& ctx, const ModelConfig& cfg, 
     ops::record_linear(ctx, rec, hv, in_linear, pv, plain);
     ops::record_short_conv_gated(ctx, rec, pv, short_conv, x1vv, x2v);
     add_fft(false);
+    if (y_cm) ops::record_copy_rows(ctx, rec, MatrixView::channel_major(pb.slice(2 * TH * 4, TH * 4), B, L, H), yv);
     ops::record_linear(ctx, rec, yv, out_linear, mv, plain);
     record_mlp_chunks(ctx, rec, {mb, hb, ab, ob, glub, T, plan.chunk_tokens, H, glu ? I : G, glu, fused}, gated, wo, norm,
                       plain);

@@ -33,12 +33,13 @@ using PipelinePlan = std::map<std::string, host::PlannedDispatch>;
 // layers' GEMMs per options.gemm_kernel (auto: every candidate family's kernels on the device,
 // ops::gemm_kernel_candidates, for the same reason). Throws what the
 // ops throw for shapes the device cannot run (e.g. ops::FftConvError for an FFT size too large).
-// Layout of y, the long convolutions' sum and out_linear's input, on this device: channel-major
-// on CPU devices, where the convolution then writes each channel's row contiguously (pairs of
-// values per store) instead of one store per value at a stride of H floats, and out_linear reads
-// it as vec4 texels along the tokens. On lavapipe, 8192 tokens: the long convolutions 25.6 ->
-// 10.3 s per pass at subgroup 16 (19.2 -> 17.5 at 8), out_linear +1.3 s (+0.9); bench/RESULTS.md.
-// GPUs keep token-major, the layout measured there.
+// Whether the long convolutions write their sum channel-major (into p's free last third), then
+// one copy (ops::record_copy_rows) makes it the token-major y that out_linear reads: on CPU
+// devices. The convolution then writes each channel's row contiguously (pairs of values per
+// store) instead of one store per value at a stride of H floats. On lavapipe at subgroup 16,
+// 32768 tokens, the long convolutions took 88.9 -> 64.0 s per pass; reading y channel-major in
+// out_linear instead of copying cost 8 s (bench/RESULTS.md). GPUs keep token-major output, the
+// layout measured there.
 bool conv_output_channel_major(const host::DeviceInfo& info);
 
 PipelinePlan plan_forward_pipelines(host::Context& ctx, const ModelConfig& config, std::uint32_t batch,
