@@ -10,15 +10,11 @@
 
 namespace m2vk::ops {
 
-bool copy_rows_target_ok(const MatrixView& y) {
-  return y.stride_col == 1 && y.cols % 4 == 0 && y.stride_row % 4 == 0 && y.stride_batch % 4 == 0 && y.offset % 4 == 0;
-}
-
 void record_copy_rows(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& x, const MatrixView& y) {
   const std::string op = "record_copy_rows";
   if (x.batch != y.batch || x.rows != y.rows || x.cols != y.cols)
     throw OpError(op + ": x " + x.describe() + " and y " + y.describe() + " differ in shape");
-  if (!copy_rows_target_ok(y))
+  if (!detail::rows_vec4(y) || y.offset % 4 != 0)
     throw OpError(op + ": y " + y.describe() +
                   " must have contiguous rows of a multiple of 4 columns, 4-aligned offset and strides");
   detail::check_in_buffer(x, op + ": x");
@@ -31,7 +27,7 @@ void record_copy_rows(host::Context& ctx, host::CommandRecorder& rec, const Matr
       [&](std::uint32_t b0, std::uint32_t nb, std::uint32_t r0, std::uint32_t nr) {
         const auto xb = detail::bind_view(ctx, x, b0, nb, r0, nr, op + ": x");
         const auto yb = detail::bind_view(ctx, y, b0, nb, r0, nr, op + ": y");
-        if (!yb.vec4_ok || yb.offset % 4 != 0)
+        if (!yb.vec4_start())
           throw OpError(op + ": y " + y.describe() + " does not start on a 16-byte boundary of its buffer");
         const std::uint64_t tiles = std::uint64_t(nb) * ((nr + 15) / 16) * ((x.cols / 4 + 15) / 16);
         const auto grid = detail::elementwise_grid(ctx, tiles * 256);

@@ -107,8 +107,7 @@ bool tiled_big(GemmKernel kernel, bool glu, int aload) { return kernel == GemmKe
 // and K % 4 == 0 (storage buffers: no texel formats, no maxTexelBufferElements), else scalar.
 std::string tiled_variant(const pc::GemmPC& pc, const detail::BoundFloats& xa, const detail::BoundFloats& wb,
                           std::uint32_t nrows, bool glu, Epilogue epi, GemmKernel kernel) {
-  const bool v4 = pc.K % 4 == 0 && wb.vec4_ok && wb.offset % 4 == 0 && xa.vec4_ok && xa.offset % 4 == 0 &&
-                  pc.a_sb % 4 == 0;
+  const bool v4 = pc.K % 4 == 0 && wb.vec4_start() && xa.vec4_start() && pc.a_sb % 4 == 0;
   int aload = 0;
   if (v4 && pc.a_sc == 1 && pc.a_sr % 4 == 0) aload = 1;
   else if (v4 && pc.a_sr == 1 && pc.a_sc % 4 == 0 && nrows % 4 == 0 && !filter_epilogue(epi)) aload = 2;
@@ -186,8 +185,8 @@ void record_piece(host::Context& ctx, host::CommandRecorder& rec, const MatrixVi
     // Load modes of gemm.comp (its header comment): vec4 texels of W when rows are 4-float
     // aligned; vec4 texels of x along k (token-major x) or along m (channel-major x) when aligned
     // and the binding is whole vec4s; else scalar (R32) texels.
-    bool wvec = p % 4 == 0 && wb.vec4_ok && wb.offset % 4 == 0;
-    const bool a4 = wvec && xa.vec4_ok && xa.offset % 4 == 0 && pc.a_sb % 4 == 0 && xa.range.size % 16 == 0;
+    bool wvec = p % 4 == 0 && wb.vec4_start();
+    const bool a4 = wvec && xa.vec4_start() && pc.a_sb % 4 == 0 && xa.range.size % 16 == 0;
     int aload = 0;
     if (a4 && pc.a_sc == 1 && pc.a_sr % 4 == 0) aload = 1;
     else if (a4 && pc.a_sr == 1 && pc.a_sc % 4 == 0 && nrows % 4 == 0) aload = 2;

@@ -16,6 +16,8 @@ struct BoundFloats {
   host::BufferRange range;  // what to bind
   std::uint32_t offset = 0;  // float index of `first` inside `range`
   bool vec4_ok = false;  // range starts on 16 bytes: float index i % 4 == 0 is a vec4 boundary
+  // `first` itself is a vec4 boundary of the binding (what vec4 loads and stores need).
+  bool vec4_start() const { return vec4_ok && offset % 4 == 0; }
 };
 
 // Binds floats [first, end) of `buf`. Throws OpError naming `what` when the span exceeds the
@@ -53,6 +55,12 @@ std::uint64_t view_first(const MatrixView& v, std::uint32_t b0, std::uint32_t r0
 // Binds the piece of `v` (batch entries [b0, b0+nbatch), rows [r0, r0+nrows)).
 BoundFloats bind_view(const host::Context& ctx, const MatrixView& v, std::uint32_t b0, std::uint32_t nbatch,
                       std::uint32_t r0, std::uint32_t nrows, std::string_view what);
+
+// Rows of v are whole, contiguous vec4s: stride_col 1, cols and the row and batch strides
+// multiples of 4 floats (the view's start is checked once bound: BoundFloats::vec4_start).
+inline bool rows_vec4(const MatrixView& v) {
+  return v.stride_col == 1 && v.cols % 4 == 0 && v.stride_row % 4 == 0 && v.stride_batch % 4 == 0;
+}
 
 // v as a 32-bit push constant; throws OpError naming `what` when it does not fit.
 std::uint32_t pc_u32(std::uint64_t v, std::string_view what);

@@ -1,6 +1,7 @@
 // LayerNorm (+ residual) over rows (see m2vk/ops/layer_norm.hpp, shaders/layer_norm.comp).
 #include "m2vk/ops/layer_norm.hpp"
 
+#include <optional>
 #include <string>
 
 #include "layer_binding.hpp"
@@ -36,11 +37,14 @@ void record_layer_norm(host::Context& ctx, host::CommandRecorder& rec, const Mat
   if (residual) views.push_back(&*residual);
   // CPU devices: vec4 texel reads where every row is contiguous and 16-byte aligned
   // (shaders/layer_norm.comp, TEXEL); each piece is checked again once bound.
-  auto rows_vec4 = [](const MatrixView& v) {
-    return v.stride_col == 1 && v.cols % 4 == 0 && v.stride_row % 4 == 0 && v.stride_batch % 4 == 0;
-  };
-  const bool texel_layout = layer_norm_kernel_for(ctx.device_info(), kernel) == LayerNormKernel::Invocation &&
-                            rows_vec4(x) && rows_vec4(y) && (!residual || rows_vec4(*residual));
+  bool texel_layout = layer_norm_kernel_for(ctx.device_info(), kernel) == LayerNormKernel::Invocation &&
+                      detail::rows_vec4(x) && detail::rows_vec4(y) && (!residual || detail::rows_vec4(*residual));
+  std::optional<detail::BoundFloats> gb, bb;  // gamma and beta as vec4 texels, one offset for both
+  if (texel_layout) {
+    gb = detail::bind_floats(ctx, w.gamma, 0, x.cols, "record_layer_norm: gamma");
+    bb = detail::bind_floats(ctx, w.beta, 0, x.cols, "record_layer_norm: beta");
+    texel_layout = gb->vec4_start() && gb->offset == bb->offset;
+  }
   const std::uint64_t texel_floats = texel_layout ? ctx.limits().max_texel_elements * 4 : 0;
   detail::for_each_piece(
       ctx, views, x.batch, x.rows, "record_layer_norm",
@@ -64,19 +68,14 @@ void record_layer_norm(host::Context& ctx, host::CommandRecorder& rec, const Mat
         pc.y_sr = detail::pc_u32(y.stride_row, "record_layer_norm: y.stride_row");
         pc.y_sc = detail::pc_u32(y.stride_col, "record_layer_norm: y.stride_col");
         const detail::NormLaunch launch = detail::norm_launch(ctx, kernel, "layer_norm", std::uint64_t(nb) * nr);
-        auto vec4_at = [](const detail::BoundFloats& b) { return b.vec4_ok && b.offset % 4 == 0; };
-        if (texel_layout && vec4_at(xb) && vec4_at(yb) && vec4_at(rb)) {
-          const auto gb = detail::bind_floats(ctx, w.gamma, 0, x.cols, "record_layer_norm: gamma");
-          const auto bb = detail::bind_floats(ctx, w.beta, 0, x.cols, "record_layer_norm: beta");
-          if (vec4_at(gb) && gb.offset == bb.offset) {
-            pc.g_off = gb.offset;
-            const VkFormat f4 = VK_FORMAT_R32G32B32A32_SFLOAT;
-            rec.dispatch(ctx.pipeline("layer_norm_tx"),
-                         {host::texels(xb.range, f4), host::texels(rb.range, f4), host::texels(gb.range, f4),
-                          host::texels(bb.range, f4), host::read_write(yb.range)},
-                         pc, launch.groups, "layer_norm");
-            return;
-          }
+        if (texel_layout && xb.vec4_start() && yb.vec4_start() && rb.vec4_start()) {
+          pc.g_off = gb->offset;
+          const VkFormat f4 = VK_FORMAT_R32G32B32A32_SFLOAT;
+          rec.dispatch(ctx.pipeline("layer_norm_tx"),
+                       {host::texels(xb.range, f4), host::texels(rb.range, f4), host::texels(gb->range, f4),
+                        host::texels(bb->range, f4), host::read_write(yb.range)},
+                       pc, launch.groups, "layer_norm");
+          return;
         }
         // y may alias x (each invocation reads its columns before writing them): read-write.
         rec.dispatch(ctx.pipeline(launch.pipeline),

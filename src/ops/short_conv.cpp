@@ -48,7 +48,7 @@ void record(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& p,
     // The vec4 variant (4 steps per invocation) where both outputs are time-contiguous whole
     // vec4s: channel-major (B, H, L) with L % 4 == 0, the layout the model uses.
     const bool v4 = o1 && o0.stride_row == 1 && o0.stride_col % 4 == 0 && o0.stride_batch % 4 == 0 && nr % 4 == 0 &&
-                    ob0.offset % 4 == 0 && ob1.offset % 4 == 0 && ob0.vec4_ok && ob1.vec4_ok;
+                    ob0.vec4_start() && ob1.vec4_start();
     const host::Pipeline& pipe =
         ctx.pipeline(!o1 ? "layer_short_conv" : v4 ? "layer_short_conv_gated_v4" : "layer_short_conv_gated");
     // One workgroup per (time x channel) tile (see the shader): 16 x 16, or 64 x 16 with vec4s.

@@ -9,9 +9,6 @@
 
 namespace m2vk::ops {
 
-// Whether record_copy_rows accepts y's layout (the offset is checked once bound).
-bool copy_rows_target_ok(const MatrixView& y);
-
 // Throws OpError naming the view when shapes differ, y's layout is not accepted, or a view
 // reaches past its buffer.
 void record_copy_rows(host::Context& ctx, host::CommandRecorder& rec, const MatrixView& x, const MatrixView& y);
